@@ -1,0 +1,3 @@
+from graphene_django.views import GraphQLView
+
+graphql_view = GraphQLView.as_view(graphiql=True)

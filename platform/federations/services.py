@@ -1,0 +1,153 @@
+"""Writes for the federation tree and unions. GraphQL mutations, commands and tasks all call these."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from unionhub.errors import DomainValidationError, FieldError
+
+from .models import ALLOWED_PARENT_LEVELS, Domain, FederationNode, NodeLevel, Union, UnionStatus
+from .validators import normalise_credit_code
+
+
+def node_create(
+    *,
+    level: str,
+    name: str,
+    division_code: str,
+    parent: FederationNode | None = None,
+    report_recipient: FederationNode | None = None,
+    report_recipient_name: str = "",
+) -> FederationNode:
+    if level not in NodeLevel.values:
+        raise DomainValidationError.single(
+            "level", "invalid_level", _("未知的组织层级：%(level)s") % {"level": level}
+        )
+    parent_level = parent.level if parent else None
+    if parent_level not in ALLOWED_PARENT_LEVELS[NodeLevel(level)]:
+        raise DomainValidationError.single(
+            "parent", "invalid_parent_level", _("该层级的组织不能设在所选上级之下。")
+        )
+    node = FederationNode(
+        level=level,
+        name=(name or "").strip(),
+        division_code=(division_code or "").strip(),
+        parent=parent,
+        report_recipient=report_recipient,
+        report_recipient_name=report_recipient_name,
+    )
+    try:
+        node.full_clean(exclude=["path", "depth"])
+    except ValidationError as exc:
+        raise DomainValidationError.from_django(exc) from exc
+    with transaction.atomic():
+        node.path = "pending"
+        node.save()
+        node.path = f"{parent.path if parent else '/'}{node.pk}/"
+        node.depth = parent.depth + 1 if parent else 0
+        node.save(update_fields=["path", "depth"])
+    return node
+
+
+def union_host(slug: str) -> str:
+    return f"{slug}.{settings.UNIONHUB_BASE_DOMAIN}"
+
+
+def schema_name_for_slug(slug: str) -> str:
+    # Schema names are identifiers: hyphens become underscores, prefixed so they never clash with system schemas.
+    return "u_" + slug.replace("-", "_")
+
+
+UNION_PROFILE_FIELDS = (
+    "name",
+    "credit_code",
+    "unit_type",
+    "ownership_type",
+    "union_kind",
+    "staff_count",
+    "female_staff_count",
+    "founded_on",
+)
+
+
+def _validate_union(union: Union, *, exclude: list[str] | None = None) -> None:
+    errors: list[FieldError] = []
+    try:
+        union.full_clean(exclude=["schema_name", "node_path", *(exclude or [])])
+    except ValidationError as exc:
+        errors.extend(DomainValidationError.from_django(exc).errors)
+    if union.female_staff_count is not None and union.staff_count is not None:
+        if union.female_staff_count > union.staff_count:
+            errors.append(
+                FieldError("female_staff_count", "exceeds_staff", str(_("女职工人数不能大于职工人数。")))
+            )
+    if union.founded_on and union.founded_on > date.today():
+        errors.append(FieldError("founded_on", "in_future", str(_("成立日期不能晚于今天。"))))
+    if errors:
+        raise DomainValidationError(errors)
+
+
+def union_provision(
+    *,
+    slug: str,
+    name: str,
+    credit_code: str,
+    unit_type: str,
+    ownership_type: str,
+    parent_node: FederationNode,
+    union_kind: str = "single",
+    staff_count: int = 0,
+    female_staff_count: int = 0,
+    founded_on: date | None = None,
+) -> Union:
+    """Register a grassroots union and create its schema from the template (no migrations run).
+
+    All or nothing: on bad input nothing is written; the rows and the schema are created in one transaction.
+    """
+    from .schema_template import schema_create_from_template
+
+    slug = (slug or "").strip().lower()
+    union = Union(
+        slug=slug,
+        schema_name=schema_name_for_slug(slug),
+        name=(name or "").strip(),
+        credit_code=normalise_credit_code(credit_code),
+        unit_type=unit_type,
+        ownership_type=ownership_type,
+        union_kind=union_kind,
+        staff_count=staff_count,
+        female_staff_count=female_staff_count,
+        founded_on=founded_on,
+        parent_node=parent_node,
+        node_path=parent_node.path,
+        status=UnionStatus.ACTIVE,
+    )
+    _validate_union(union)
+    host = union_host(slug)
+    if Domain.objects.filter(domain=host).exists():
+        raise DomainValidationError.single("slug", "duplicate_domain", _("该域名已被占用。"))
+    with transaction.atomic():
+        union.save()
+        Domain.objects.create(domain=host, tenant=union, is_primary=True)
+        schema_create_from_template(union.schema_name)
+    return union
+
+
+def union_update_profile(*, union: Union, **changes) -> Union:
+    unknown = set(changes) - set(UNION_PROFILE_FIELDS)
+    if unknown:
+        raise DomainValidationError.single(sorted(unknown)[0], "unknown_field", _("该字段不可修改。"))
+    for field, value in changes.items():
+        if field == "credit_code":
+            value = normalise_credit_code(value)
+        elif field == "name":
+            value = (value or "").strip()
+        setattr(union, field, value)
+    _validate_union(union)
+    with transaction.atomic():
+        union.save(update_fields=[*changes, "updated_at"])
+    return union

@@ -1,0 +1,192 @@
+"""UnionHub settings. Everything deployment-specific comes from environment variables (see README)."""
+
+import os
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from django.utils.translation import gettext_lazy as _
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# The four top-level code folders are source roots (never packages: `platform` and `graphql` would shadow
+# the standard library and graphql-core). Whatever entry point loads settings first gets all four on the path.
+for _source_root in ("platform", "tenants", "graphql", "workers"):
+    _path = str(REPO_ROOT / _source_root)
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_from_url(url: str) -> dict:
+    """Parse postgres://user:pass@host:port/name?options into a Django DATABASES entry."""
+    parsed = urlparse(url)
+    if parsed.scheme not in {"postgres", "postgresql"}:
+        raise ValueError("DATABASE_URL must be a postgres:// URL; UnionHub runs on PostgreSQL only")
+    query = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+    host = unquote(parsed.hostname or "") or query.pop("host", "")
+    return {
+        "ENGINE": "django_tenants.postgresql_backend",
+        "NAME": unquote(parsed.path.lstrip("/")) or "unionhub",
+        "USER": unquote(parsed.username or ""),
+        "PASSWORD": unquote(parsed.password or ""),
+        "HOST": host,
+        "PORT": str(parsed.port or ""),
+        "OPTIONS": query,
+        "CONN_MAX_AGE": int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+    }
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# The fallback key is for development and tests only; production sets DJANGO_SECRET_KEY (see .env.example).
+SECRET_KEY = (
+    os.environ.get("DJANGO_SECRET_KEY") or "dev-only-insecure-key-set-DJANGO_SECRET_KEY-in-production"
+)
+
+# Tenancy: the public host serves federations; each grassroots union is <slug>.<base domain>.
+UNIONHUB_BASE_DOMAIN = os.environ.get("UNIONHUB_BASE_DOMAIN", "unionhub.localhost")
+UNIONHUB_PUBLIC_HOSTS = [UNIONHUB_BASE_DOMAIN] + [
+    host.strip()
+    for host in os.environ.get("UNIONHUB_EXTRA_PUBLIC_HOSTS", "localhost,127.0.0.1").split(",")
+    if host.strip()
+]
+ALLOWED_HOSTS = [UNIONHUB_BASE_DOMAIN, f".{UNIONHUB_BASE_DOMAIN}", *UNIONHUB_PUBLIC_HOSTS, "testserver"]
+ALLOWED_HOSTS += [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
+
+SHARED_APPS = [
+    "django_tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "graphene_django",
+    "accounts",
+    "federations",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "organisation",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "federations.Union"
+TENANT_DOMAIN_MODEL = "federations.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+# New unions are created from this template schema (see federations/schema_template.py), never by migrating.
+UNIONHUB_TEMPLATE_SCHEMA = "union_template"
+SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+
+MIDDLEWARE = [
+    "federations.middleware.UnionHostMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.BearerTokenMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "unionhub.urls_tenant"
+PUBLIC_SCHEMA_URLCONF = "unionhub.urls_public"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [REPO_ROOT / "platform" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "unionhub.wsgi.application"
+
+DATABASES = {
+    "default": database_from_url(
+        os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/unionhub"
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if "pytest" in sys.modules and not env_bool("UNIONHUB_REAL_HASHERS"):
+    # Tests create many users; the production hasher is proven in tests that set UNIONHUB_REAL_HASHERS.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [REPO_ROOT / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = REPO_ROOT / "staticfiles"
+
+# GraphQL
+GRAPHENE = {
+    "SCHEMA": "api.schema.schema",
+    "RELAY_CONNECTION_MAX_LIMIT": 100,
+}
+UNIONHUB_GRAPHQL = {
+    "MAX_DEPTH": int(os.environ.get("GRAPHQL_MAX_DEPTH", "10")),
+    "MAX_ALIASES": int(os.environ.get("GRAPHQL_MAX_ALIASES", "15")),
+    "MAX_COST": int(os.environ.get("GRAPHQL_MAX_COST", "5000")),
+    # Introspection and GraphiQL follow DEBUG unless forced.
+    "INTROSPECTION": env_bool("GRAPHQL_INTROSPECTION", DEBUG),
+    "GRAPHIQL": env_bool("GRAPHQL_GRAPHIQL", DEBUG),
+}
+
+# Celery (workers/jobs): Redis broker by default; RabbitMQ URLs work too.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "unionhub")
+CELERY_BEAT_SCHEDULE: dict = {}
+
+# Secrets for personal data: HMAC key for identity-number lookups, encryption keys (rotation: first encrypts).
+UNIONHUB_PII_HMAC_KEY = os.environ.get("UNIONHUB_PII_HMAC_KEY", SECRET_KEY)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
