@@ -16,4 +16,7 @@ from tenant_schemas_celery.app import CeleryApp as TenantAwareCeleryApp  # noqa:
 
 app = TenantAwareCeleryApp("unionhub")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["jobs"], related_name="tasks")
+# Task modules, one per area (each helper/domain adds its module here).
+app.conf.include = [
+    "jobs.provisioning",
+]
