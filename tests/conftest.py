@@ -3,6 +3,15 @@
 import pytest
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database (also a reused one) carries an up-to-date union template schema."""
+    from federations.schema_template import template_schema_ensure
+
+    with django_db_blocker.unblock():
+        template_schema_ensure()
+
+
 @pytest.fixture
 def county(db):
     from federations.services import node_create

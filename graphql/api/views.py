@@ -1,3 +1,5 @@
-from graphene_django.views import GraphQLView
+"""The /graphql/ view (see api.core.view); urls_common imports `graphql_view` from here."""
 
-graphql_view = GraphQLView.as_view(graphiql=True)
+from api.core.view import UnionHubGraphQLView, graphql_view
+
+__all__ = ["UnionHubGraphQLView", "graphql_view"]

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from unionhub.errors import DomainValidationError, FieldError
 
@@ -91,7 +91,22 @@ def _validate_union(union: Union, *, exclude: list[str] | None = None) -> None:
         raise DomainValidationError(errors)
 
 
-def union_provision(
+def _union_integrity_errors(union: Union, host: str) -> list[FieldError]:
+    """After a unique-constraint race, say which field lost (the winner's row is committed and visible)."""
+    errors: list[FieldError] = []
+    if (
+        Union.objects.filter(slug=union.slug).exists()
+        or Union.objects.filter(schema_name=union.schema_name).exists()
+    ):
+        errors.append(FieldError("slug", "unique", str(_("该单位标识已被使用。"))))
+    elif Domain.objects.filter(domain=host).exists():
+        errors.append(FieldError("slug", "duplicate_domain", str(_("该域名已被占用。"))))
+    if Union.objects.filter(credit_code=union.credit_code).exists():
+        errors.append(FieldError("credit_code", "unique", str(_("该统一社会信用代码已登记。"))))
+    return errors
+
+
+def union_register(
     *,
     slug: str,
     name: str,
@@ -104,12 +119,12 @@ def union_provision(
     female_staff_count: int = 0,
     founded_on: date | None = None,
 ) -> Union:
-    """Register a grassroots union and create its schema from the template (no migrations run).
+    """Validate and write the Union (status PROVISIONING) and its primary Domain; no schema yet.
 
-    All or nothing: on bad input nothing is written; the rows and the schema are created in one transaction.
+    The schema comes from `union_schema_create` (a Celery task dispatched on commit, or `union_provision`).
+    Bad input raises DomainValidationError and writes nothing. Whether the actor may provision under
+    `parent_node` is decided by the caller (accounts.access).
     """
-    from .schema_template import schema_create_from_template
-
     slug = (slug or "").strip().lower()
     union = Union(
         slug=slug,
@@ -124,17 +139,75 @@ def union_provision(
         founded_on=founded_on,
         parent_node=parent_node,
         node_path=parent_node.path,
-        status=UnionStatus.ACTIVE,
+        status=UnionStatus.PROVISIONING,
     )
     _validate_union(union)
     host = union_host(slug)
     if Domain.objects.filter(domain=host).exists():
         raise DomainValidationError.single("slug", "duplicate_domain", _("该域名已被占用。"))
-    with transaction.atomic():
-        union.save()
-        Domain.objects.create(domain=host, tenant=union, is_primary=True)
-        schema_create_from_template(union.schema_name)
+    try:
+        with transaction.atomic():
+            union.save()
+            Domain.objects.create(domain=host, tenant=union, is_primary=True)
+    except IntegrityError as exc:
+        # A concurrent registration took the slug, domain or credit code between validation and insert.
+        errors = _union_integrity_errors(union, host)
+        if not errors:
+            raise
+        raise DomainValidationError(errors) from exc
     return union
+
+
+def union_schema_create(*, union: Union) -> Union:
+    """Create the union's schema from the template if it is missing, then mark the union ACTIVE.
+
+    Idempotent and safe to retry or run twice at once: the union row is locked while checking.
+    """
+    from .schema_template import schema_create_from_template, schema_exists
+
+    with transaction.atomic():
+        locked = Union.objects.select_for_update().get(pk=union.pk)
+        if not schema_exists(locked.schema_name):
+            schema_create_from_template(locked.schema_name)
+        if locked.status == UnionStatus.PROVISIONING:
+            locked.status = UnionStatus.ACTIVE
+            locked.save(update_fields=["status", "updated_at"])
+    union.status = locked.status
+    union.updated_at = locked.updated_at
+    return union
+
+
+def union_provision(
+    *,
+    slug: str,
+    name: str,
+    credit_code: str,
+    unit_type: str,
+    ownership_type: str,
+    parent_node: FederationNode,
+    union_kind: str = "single",
+    staff_count: int = 0,
+    female_staff_count: int = 0,
+    founded_on: date | None = None,
+) -> Union:
+    """Register a union and create its schema from the template, synchronously (demo loader, command).
+
+    All or nothing: the rows and the schema are created in one transaction.
+    """
+    with transaction.atomic():
+        union = union_register(
+            slug=slug,
+            name=name,
+            credit_code=credit_code,
+            unit_type=unit_type,
+            ownership_type=ownership_type,
+            parent_node=parent_node,
+            union_kind=union_kind,
+            staff_count=staff_count,
+            female_staff_count=female_staff_count,
+            founded_on=founded_on,
+        )
+        return union_schema_create(union=union)
 
 
 def union_update_profile(*, union: Union, **changes) -> Union:

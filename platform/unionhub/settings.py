@@ -59,6 +59,9 @@ ALLOWED_HOSTS = [UNIONHUB_BASE_DOMAIN, f".{UNIONHUB_BASE_DOMAIN}", *UNIONHUB_PUB
 ALLOWED_HOSTS += [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
 
 SHARED_APPS = [
+    # Before django_tenants so our `migrate` (federations/management/commands/migrate.py) wins; django_tenants
+    # still precedes django.contrib.admin, whose templates it overrides.
+    "federations",
     "django_tenants",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -68,7 +71,9 @@ SHARED_APPS = [
     "django.contrib.admin",
     "graphene_django",
     "accounts",
-    "federations",
+    "audit",
+    "files",
+    "operations",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -85,6 +90,8 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
 MIDDLEWARE = [
+    # First, so every response (even "unknown host") carries X-Request-ID and every log line its id.
+    "audit.middleware.RequestIdMiddleware",
     "federations.middleware.UnionHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -123,6 +130,11 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+if "pytest" in sys.modules:
+    # Test flushes (TransactionTestCase) TRUNCATE every table; only sessions with this flag get past the audit
+    # log's TRUNCATE guard (audit migration 0002). Production never sets it.
+    _db_options = DATABASES["default"]["OPTIONS"]
+    _db_options["options"] = f"{_db_options.get('options', '')} -c unionhub.audit_allow_truncate=on".strip()
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
@@ -141,6 +153,14 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 SESSION_COOKIE_HTTPONLY = True
+# One login across the tree: set UNIONHUB_SESSION_COOKIE_DOMAIN to the base domain with a leading dot (e.g.
+# ".unionhub.example.cn") and the session cookie is sent to the public host and every <slug>.<base> union host,
+# so signing in once works everywhere (sessions live in the public schema). Unset (default) = host-only cookie,
+# one login per host; needed for localhost/testserver, where browsers refuse domain cookies. Access is still
+# decided per request by role grants, so a shared session gives no union more than the user's roles allow.
+# The CSRF cookie stays host-only on purpose: each host checks its own token.
+UNIONHUB_SESSION_COOKIE_DOMAIN = os.environ.get("UNIONHUB_SESSION_COOKIE_DOMAIN", "").strip() or None
+SESSION_COOKIE_DOMAIN = UNIONHUB_SESSION_COOKIE_DOMAIN
 CSRF_COOKIE_HTTPONLY = False
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -154,6 +174,42 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = REPO_ROOT / "staticfiles"
+
+# Files (platform/files): any S3-compatible store when UNIONHUB_S3_BUCKET is set, else MEDIA_ROOT on local disk.
+# Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the instance role via boto3's chain).
+MEDIA_ROOT = Path(os.environ.get("UNIONHUB_MEDIA_ROOT") or REPO_ROOT / ".data" / "media")
+UNIONHUB_S3_BUCKET = os.environ.get("UNIONHUB_S3_BUCKET", "").strip()
+if UNIONHUB_S3_BUCKET:
+    _s3_endpoint = os.environ.get("UNIONHUB_S3_ENDPOINT_URL", "").strip() or None
+    _s3_style = os.environ.get("UNIONHUB_S3_ADDRESSING_STYLE") or ("path" if _s3_endpoint else None)
+    _files_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": UNIONHUB_S3_BUCKET,
+            "endpoint_url": _s3_endpoint,
+            "region_name": os.environ.get("UNIONHUB_S3_REGION", "").strip() or None,
+            "location": os.environ.get("UNIONHUB_S3_PREFIX", "").strip(),
+            # MinIO and most S3-compatible servers want path-style addressing.
+            "addressing_style": _s3_style,
+            "signature_version": "s3v4",
+            "file_overwrite": True,  # deterministic keys: a retry replaces its own object
+            "default_acl": None,  # private objects; downloads only through short-lived presigned URLs
+            "querystring_auth": True,
+            "querystring_expire": 300,
+        },
+    }
+else:
+    _files_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "allow_overwrite": True},
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "unionhub": _files_storage,
+}
+# Upload size limits in bytes per area ("imports", "evidence", ...); areas not listed use "default".
+UNIONHUB_FILE_MAX_BYTES = {"default": int(os.environ.get("UNIONHUB_FILE_MAX_MB", "20")) * 1024 * 1024}
 
 # GraphQL
 GRAPHENE = {
@@ -177,7 +233,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "unionhub")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Safety net for fan-outs over unions: resumes runs whose messages were lost or whose workers died.
+    "fanout-sweep": {"task": "jobs.fanout.fanout_sweep", "schedule": 300.0},
+}
 
 # Secrets for personal data: HMAC key for identity-number lookups, encryption keys (rotation: first encrypts).
 UNIONHUB_PII_HMAC_KEY = os.environ.get("UNIONHUB_PII_HMAC_KEY", SECRET_KEY)
@@ -185,8 +244,23 @@ UNIONHUB_PII_HMAC_KEY = os.environ.get("UNIONHUB_PII_HMAC_KEY", SECRET_KEY)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Filters sit on the handler so they see records from every logger; personal data is masked before output.
+    "filters": {
+        "request_context": {"()": "audit.logs.RequestContextFilter"},
+        "redact": {"()": "audit.logs.RedactPersonalDataFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(tenant)s] %(message)s"},
+        "json": {"()": "audit.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context", "redact"],
+            # LOG_FORMAT=plain for a readable console in development; JSON lines otherwise.
+            "formatter": "plain" if os.environ.get("LOG_FORMAT", "json") == "plain" else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

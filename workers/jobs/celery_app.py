@@ -1,8 +1,16 @@
 """The Celery app. tenant-schemas-celery carries the schema in each message, so a task sent inside a union
-runs in that union's schema."""
+runs in that union's schema.
 
+Every task in the project is defined with `@app.task` (or `@job`) and so inherits `UnionHubTask`: late acks,
+re-queued when the worker dies, retried with exponential backoff on transient failures. Code that starts
+background work calls `enqueue_on_commit(task, ...)`, never `task.delay()` inside a transaction.
+"""
+
+import importlib
+import logging
 import os
 import sys
+import uuid
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -12,11 +20,125 @@ for _source_root in ("platform", "tenants", "graphql", "workers"):
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionhub.settings")
 
+from celery.signals import celeryd_after_setup  # noqa: E402
+from django.db import InterfaceError, OperationalError, connection, transaction  # noqa: E402
+from kombu.exceptions import OperationalError as BrokerOperationalError  # noqa: E402
 from tenant_schemas_celery.app import CeleryApp as TenantAwareCeleryApp  # noqa: E402
+from tenant_schemas_celery.task import TenantTask  # noqa: E402
 
-app = TenantAwareCeleryApp("unionhub")
+logger = logging.getLogger("jobs")
+
+
+class TransientJobError(Exception):
+    """Raise from task code for a failure worth retrying later (a remote service is down, a lock is busy)."""
+
+
+# Failures that usually go away on their own. Anything else (bad data, bugs) fails at once instead of being
+# retried five times; DomainValidationError in particular is never retried.
+TRANSIENT_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    BrokerOperationalError,
+    ConnectionError,
+    TimeoutError,
+    TransientJobError,
+)
+
+
+class UnionHubTask(TenantTask):
+    """Defaults for every task: idempotent tasks may run twice, so ack late and retry with backoff."""
+
+    abstract = True
+    acks_late = True
+    # A worker killed mid-task (OOM, SIGKILL, deploy) puts the message back instead of losing it.
+    reject_on_worker_lost = True
+    autoretry_for = TRANSIENT_ERRORS
+    dont_autoretry_for = ()
+    retry_backoff = 2  # seconds, doubled per attempt
+    retry_backoff_max = 300
+    retry_jitter = True
+    max_retries = 5
+
+
+class UnionHubCeleryApp(TenantAwareCeleryApp):
+    task_cls = UnionHubTask
+
+
+app = UnionHubCeleryApp("unionhub")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+
+# Several deployments (or test runs) may share one Redis: an optional prefix keeps their keys apart.
+_key_prefix = os.environ.get("CELERY_REDIS_KEY_PREFIX", "").strip()
+if _key_prefix:
+    app.conf.broker_transport_options = {
+        **(app.conf.broker_transport_options or {}),
+        "global_keyprefix": _key_prefix,
+    }
+    app.conf.result_backend_transport_options = {
+        **(app.conf.result_backend_transport_options or {}),
+        "global_keyprefix": _key_prefix,
+    }
+
 # Task modules, one per area (each helper/domain adds its module here).
 app.conf.include = [
     "jobs.provisioning",
+    "jobs.fanout",
 ]
+
+
+def enqueue_on_commit(task, *args, task_options: dict | None = None, **kwargs) -> str:
+    """Send `task(*args, **kwargs)` once the current transaction commits; returns the task id at once.
+
+    Outside a transaction the task is sent immediately; if the transaction rolls back nothing is sent. The
+    tenant schema is captured now, not at commit time: code that enqueues inside `tenant_context(A)` and
+    commits after leaving it still gets the task run in A. `task` is a task object or a registered task name;
+    `task_options` go to apply_async (countdown, queue, headers; headers["_schema_name"] picks the schema).
+    """
+    if isinstance(task, str):
+        task = resolve_task(task)
+    options = dict(task_options or {})
+    task_id = options.pop("task_id", None) or str(uuid.uuid4())
+    headers = dict(options.pop("headers", None) or {})
+    headers.setdefault("_schema_name", connection.schema_name)
+
+    def send():
+        task.apply_async(args=args, kwargs=kwargs, task_id=task_id, headers=headers, **options)
+
+    transaction.on_commit(send)
+    return task_id
+
+
+def resolve_task(name: str):
+    """The registered task called `name`, importing the task modules first if this process has not yet."""
+    if name not in app.tasks:
+        # Task names here are "<module>.<function>": importing that module registers the task.
+        module_name = name.rpartition(".")[0]
+        try:
+            importlib.import_module(module_name)
+        except ImportError:
+            app.loader.import_default_modules()
+    try:
+        return app.tasks[name]
+    except KeyError:
+        raise LookupError(f"unknown task {name!r}") from None
+
+
+def log_execution_mode(*, quiet: bool = False) -> None:
+    """Say at startup where background work runs (operations' AppConfig.ready, and the worker).
+
+    `quiet` skips the normal case so every manage.py command does not repeat it; eager mode always warns.
+    """
+    if app.conf.task_always_eager:
+        logger.warning(
+            "CELERY_TASK_ALWAYS_EAGER is on: background work runs EAGERLY inside the calling process "
+            "(demo mode: no worker or broker; countdowns are ignored and retries run inline). Never use this in production."
+        )
+    elif not quiet:
+        logger.info(
+            "Background work goes to the broker for Celery workers (queue %s).", app.conf.task_default_queue
+        )
+
+
+@celeryd_after_setup.connect
+def _worker_started(sender, instance, **kwargs):
+    log_execution_mode()

@@ -1,0 +1,205 @@
+"""Query limits as graphql-core validation rules: depth, aliases, cost, and introspection switched off.
+
+Cost: every field costs 1; a field that takes `first` (a connection) multiplies the cost of what is selected
+under it by its page size (the literal, the variable's value, or the default page size). Introspection fields
+(`__schema`, `__type`, `__typename`) are not counted; they are refused outright when introspection is off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationRule,
+    VariableNode,
+    get_named_type,
+    specified_rules,
+)
+
+from .pagination import DEFAULT_PAGE_SIZE
+
+
+@dataclass
+class Measure:
+    depth: int = 0
+    aliases: int = 0
+    cost: int = 0
+
+
+def _page_size(field_node: FieldNode, field_def, variables: dict) -> int | None:
+    """The multiplier for a list field taking `first`; None for any other field."""
+    if field_def is None or "first" not in field_def.args:
+        return None
+    for argument in field_node.arguments or ():
+        if argument.name.value != "first":
+            continue
+        value = argument.value
+        if isinstance(value, IntValueNode):
+            return max(int(value.value), 0)
+        if isinstance(value, VariableNode):
+            raw = variables.get(value.name.value)
+            if isinstance(raw, int) and not isinstance(raw, bool):
+                return max(raw, 0)
+        return DEFAULT_PAGE_SIZE
+    return DEFAULT_PAGE_SIZE
+
+
+def measure_selection_set(
+    selection_set: SelectionSetNode | None,
+    parent_type,
+    *,
+    schema,
+    fragments: dict[str, FragmentDefinitionNode],
+    variables: dict,
+    depth: int = 0,
+    visiting: frozenset[str] = frozenset(),
+) -> Measure:
+    """Depth below, aliases within and cost of a selection set, with fragments expanded."""
+    result = Measure(depth=depth)
+    if selection_set is None:
+        return result
+    # Object and interface types have fields; unknown fields are reported by the standard rules.
+    fields = getattr(parent_type, "fields", None) or {}
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            name = selection.name.value
+            if name.startswith("__"):
+                continue
+            if selection.alias is not None:
+                result.aliases += 1
+            field_def = fields.get(name)
+            child_type = get_named_type(field_def.type) if field_def is not None else None
+            child = measure_selection_set(
+                selection.selection_set,
+                child_type,
+                schema=schema,
+                fragments=fragments,
+                variables=variables,
+                depth=depth + 1,
+                visiting=visiting,
+            )
+            multiplier = _page_size(selection, field_def, variables)
+            result.cost += 1 + child.cost * (multiplier if multiplier is not None else 1)
+            result.aliases += child.aliases
+            result.depth = max(result.depth, child.depth)
+            continue
+        if isinstance(selection, InlineFragmentNode):
+            fragment_type = (
+                schema.get_type(selection.type_condition.name.value)
+                if selection.type_condition
+                else parent_type
+            )
+            inner_set = selection.selection_set
+            inner_visiting = visiting
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is None or name in visiting:
+                continue  # unknown fragments and cycles are reported by the standard rules
+            fragment_type = schema.get_type(fragment.type_condition.name.value)
+            inner_set = fragment.selection_set
+            inner_visiting = visiting | {name}
+        else:
+            continue
+        inner = measure_selection_set(
+            inner_set,
+            fragment_type,
+            schema=schema,
+            fragments=fragments,
+            variables=variables,
+            depth=depth,
+            visiting=inner_visiting,
+        )
+        result.cost += inner.cost
+        result.aliases += inner.aliases
+        result.depth = max(result.depth, inner.depth)
+    return result
+
+
+def limit_rule(*, max_depth: int, max_aliases: int, max_cost: int, variables: dict | None):
+    """A validation rule class checking one request's operations against the limits."""
+    variables = variables if isinstance(variables, dict) else {}
+
+    class QueryLimitsRule(ValidationRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_args):
+            schema = self.context.schema
+            root_type = schema.get_root_type(node.operation)
+            if root_type is None:
+                return
+            fragments = {
+                definition.name.value: definition
+                for definition in self.context.document.definitions
+                if isinstance(definition, FragmentDefinitionNode)
+            }
+            measure = measure_selection_set(
+                node.selection_set, root_type, schema=schema, fragments=fragments, variables=variables
+            )
+            if measure.depth > max_depth:
+                self.report_error(
+                    GraphQLError(
+                        _("查询嵌套层数过深：最多允许%(max)s层，本查询为%(depth)s层。")
+                        % {"max": max_depth, "depth": measure.depth},
+                        node,
+                        extensions={"code": "query_too_deep"},
+                    )
+                )
+            if measure.aliases > max_aliases:
+                self.report_error(
+                    GraphQLError(
+                        _("查询中的别名过多：最多允许%(max)s个，本查询有%(count)s个。")
+                        % {"max": max_aliases, "count": measure.aliases},
+                        node,
+                        extensions={"code": "too_many_aliases"},
+                    )
+                )
+            if measure.cost > max_cost:
+                self.report_error(
+                    GraphQLError(
+                        _("查询过于复杂：估算开销为%(cost)s，上限为%(max)s。请减少字段或每页条数（first）。")
+                        % {"cost": measure.cost, "max": max_cost},
+                        node,
+                        extensions={"code": "query_too_costly"},
+                    )
+                )
+
+    return QueryLimitsRule
+
+
+class NoIntrospectionRule(ValidationRule):
+    """Refuses `__schema` and `__type` (the schema is published as SDL instead); `__typename` stays allowed."""
+
+    def enter_field(self, node: FieldNode, *_args):
+        if node.name.value in ("__schema", "__type"):
+            self.report_error(
+                GraphQLError(
+                    _("已关闭内省查询（introspection），请参阅发布的GraphQL模式文件。"),
+                    node,
+                    extensions={"code": "introspection_disabled"},
+                )
+            )
+
+
+def validation_rules(config: dict, variables: dict | None) -> list:
+    """The standard rules plus ours, built for one request (the cost rule reads that request's variables)."""
+    rules = list(specified_rules)
+    rules.append(
+        limit_rule(
+            max_depth=int(config["MAX_DEPTH"]),
+            max_aliases=int(config["MAX_ALIASES"]),
+            max_cost=int(config["MAX_COST"]),
+            variables=variables,
+        )
+    )
+    if not config.get("INTROSPECTION", False):
+        rules.append(NoIntrospectionRule)
+    return rules

@@ -1,0 +1,136 @@
+"""Cursor connections with keyset cursors: a page is one indexed range query, stable while rows are added."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+
+import graphene
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from graphql import GraphQLError
+
+DEFAULT_PAGE_SIZE = 20
+
+
+def max_page_size() -> int:
+    return int(settings.GRAPHENE.get("RELAY_CONNECTION_MAX_LIMIT", 100))
+
+
+class CountableConnection(graphene.relay.Connection):
+    class Meta:
+        abstract = True
+
+    total_count = graphene.Int(required=True, description="Number of items matching the filters (all pages).")
+
+    @staticmethod
+    def resolve_total_count(root, info):
+        return root.count_items()
+
+
+def connection_args() -> dict:
+    """The paging arguments every connection field takes (forward paging only)."""
+    return {
+        "first": graphene.Int(description=f"Page size, at most 100 (default {DEFAULT_PAGE_SIZE})."),
+        "after": graphene.String(description="Return items after this cursor (`pageInfo.endCursor`)."),
+    }
+
+
+def page_size(first) -> int:
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    limit = max_page_size()
+    if first < 0 or first > limit:
+        raise GraphQLError(
+            _("分页参数 first 应在0到%(limit)s之间。") % {"limit": limit},
+            extensions={"code": "invalid_page_size"},
+        )
+    return first
+
+
+def encode_cursor(values: Sequence) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(values), ensure_ascii=False).encode()).decode()
+
+
+def decode_cursor(cursor: str, width: int) -> list:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except (binascii.Error, UnicodeError, ValueError):
+        values = None
+    if (
+        not isinstance(values, list)
+        or len(values) != width
+        or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values)
+    ):
+        raise GraphQLError(_("分页游标无效，请从第一页重新查询。"), extensions={"code": "invalid_cursor"})
+    return values
+
+
+def _after_filter(keys: Sequence[str], values: Sequence) -> Q:
+    """Rows strictly after `values` in the order of `keys` (lexicographic keyset)."""
+    query = Q(pk__in=[])
+    for i, key in enumerate(keys):
+        step = Q(**{f"{key}__gt": values[i]})
+        for prev_key, prev_value in zip(keys[:i], values[:i], strict=True):
+            step &= Q(**{prev_key: prev_value})
+        query |= step
+    return query
+
+
+def _build(connection_type, items, *, has_next: bool, has_previous: bool, cursor_of, count):
+    edges = [connection_type.Edge(node=item, cursor=cursor_of(item)) for item in items]
+    connection = connection_type(
+        edges=edges,
+        page_info=graphene.relay.PageInfo(
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+            has_previous_page=has_previous,
+            has_next_page=has_next,
+        ),
+    )
+    connection.count_items = count
+    connection.items = list(items)
+    return connection
+
+
+def paginate_queryset(queryset: QuerySet, connection_type, *, keys: Sequence[str], first=None, after=None):
+    """One page of `queryset`, which must be ordered by `keys` (the last key unique, e.g. pk)."""
+    size = page_size(first)
+    page_qs = queryset
+    if after:
+        page_qs = page_qs.filter(_after_filter(keys, decode_cursor(after, len(keys))))
+    rows = list(page_qs[: size + 1]) if size else []
+    return _build(
+        connection_type,
+        rows[:size],
+        has_next=len(rows) > size,
+        has_previous=bool(after),
+        cursor_of=lambda row: encode_cursor([getattr(row, key) for key in keys]),
+        count=queryset.count,
+    )
+
+
+def paginate_list(items: Sequence, connection_type, *, key: Callable, first=None, after=None):
+    """One page of an in-memory list already sorted by `key` (which returns a list of str/int, unique)."""
+    size = page_size(first)
+    remaining = list(items)
+    if after:
+        width = len(key(remaining[0])) if remaining else None
+        start = decode_cursor(after, width) if width else None
+        remaining = [item for item in remaining if key(item) > start] if start is not None else []
+    return _build(
+        connection_type,
+        remaining[:size],
+        has_next=len(remaining) > size,
+        has_previous=bool(after),
+        cursor_of=lambda item: encode_cursor(key(item)),
+        count=lambda: len(items),
+    )
+
+
+def empty_connection(connection_type):
+    return _build(connection_type, [], has_next=False, has_previous=False, cursor_of=str, count=lambda: 0)

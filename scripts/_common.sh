@@ -1,0 +1,78 @@
+# Shared by scripts/start, scripts/test and .ci/run (sourced, not run): the virtualenv and the database.
+# shellcheck shell=bash
+
+UH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+UH_VENV="$UH_ROOT/.venv"
+UH_PY="$UH_VENV/bin/python"
+UH_STARTED_PG=0
+
+uh_log() { printf '[unionhub] %s\n' "$*" >&2; }
+uh_die() {
+    printf '[unionhub] error: %s\n' "$*" >&2
+    exit 1
+}
+
+# The first Python 3.11+ on PATH (UNIONHUB_PYTHON wins when set).
+uh_find_python() {
+    local candidate
+    for candidate in ${UNIONHUB_PYTHON:-} python3.13 python3.12 python3.11 python3 python; do
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            command -v "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# Create .venv when missing and `pip install -e '.[dev]'` when pyproject.toml changed since the last install
+# (the stamp file holds the hash of the pyproject.toml that was installed).
+uh_ensure_venv() {
+    local python stamp wanted
+    if ! "$UH_PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then
+        python="$(uh_find_python)" || uh_die "Python 3.11 or newer is needed (set UNIONHUB_PYTHON=/path/to/python3.11)"
+        uh_log "creating .venv with $python"
+        rm -rf "$UH_VENV"
+        "$python" -m venv "$UH_VENV" ||
+            uh_die "could not create .venv (on Debian/Ubuntu: apt-get install python3-venv)"
+    fi
+    stamp="$UH_VENV/.unionhub-installed"
+    wanted="$("$UH_PY" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' \
+        "$UH_ROOT/pyproject.toml")"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+        uh_log "installing dependencies: pip install -e '.[dev]' (first run or pyproject.toml changed)"
+        mkdir -p "$UH_ROOT/.data"
+        if ! (cd "$UH_ROOT" && "$UH_PY" -m pip install --disable-pip-version-check -e '.[dev]') \
+            >"$UH_ROOT/.data/pip-install.log" 2>&1; then
+            tail -n 30 "$UH_ROOT/.data/pip-install.log" >&2
+            uh_die "pip install failed (full log: .data/pip-install.log)"
+        fi
+        printf '%s\n' "$wanted" >"$stamp"
+    fi
+}
+
+# Export DATABASE_URL: the given one, else the embedded PostgreSQL (pgserver, data in .data/pg), started when
+# down. Sets UH_STARTED_PG=1 when this call started it, so the caller's uh_stop_database stops only that.
+uh_ensure_database() {
+    if [ -n "${DATABASE_URL:-}" ]; then
+        uh_log "database: DATABASE_URL from the environment"
+        "$UH_PY" "$UH_ROOT/scripts/devenv.py" db-create "$DATABASE_URL" ||
+            uh_die "cannot reach the database in DATABASE_URL"
+        return 0
+    fi
+    if ! "$UH_PY" "$UH_ROOT/scripts/devenv.py" pg-running; then
+        UH_STARTED_PG=1
+        uh_log "starting the embedded PostgreSQL (pgserver, data in .data/pg)"
+    fi
+    DATABASE_URL="$("$UH_PY" "$UH_ROOT/scripts/devenv.py" pg-start)" ||
+        uh_die "the embedded PostgreSQL did not start; its log is .data/pg/log"
+    export DATABASE_URL
+    uh_log "database: embedded PostgreSQL, DATABASE_URL=$DATABASE_URL"
+}
+
+uh_stop_database() {
+    if [ "$UH_STARTED_PG" = 1 ]; then
+        UH_STARTED_PG=0
+        "$UH_PY" "$UH_ROOT/scripts/devenv.py" pg-stop >&2 || true
+    fi
+}

@@ -1,0 +1,167 @@
+"""Walks the GraphQL schema and builds a call for every root query and mutation.
+
+Nothing here names an operation: new fields are picked up as they are added. Arguments are filled with valid-looking
+values (so a missing permission check would let the call succeed and be caught), and every ID-typed argument is tried
+with each of the victim's global ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLSchema,
+    get_named_type,
+    is_enum_type,
+    is_input_object_type,
+    is_interface_type,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+    is_union_type,
+)
+
+from tests.factories import credit_code
+
+# Plausible values by argument / input-field name: what a well-formed request would carry. Unknown names fall back to
+# the type's generic value, so an operation added later is still walked.
+VALUE_HINTS = {
+    "creditCode": lambda: credit_code(9_000_001),
+    "slug": lambda: "probe-union",
+    "divisionCode": lambda: "330102",
+    "name": lambda: "探针工会",
+    "staffCount": lambda: 50,
+    "femaleStaffCount": lambda: 10,
+    "foundedOn": lambda: "2020-05-01",
+    "expiresAt": lambda: "2030-01-01T00:00:00+08:00",
+    "first": lambda: 5,
+    "search": lambda: "",
+}
+
+SCALAR_DEFAULTS = {
+    "String": "探针",
+    "Int": 7,
+    "Float": 1.5,
+    "Boolean": True,
+    "Date": "2021-03-01",
+    "DateTime": "2030-01-01T00:00:00+08:00",
+    "Decimal": "1.00",
+    "JSONString": "{}",
+    "UUID": "00000000-0000-4000-8000-000000000000",
+}
+
+MAX_SELECTION_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class Call:
+    kind: str  # "query" | "mutation"
+    field: str
+    document: str
+    variables: dict
+
+
+def _literal_value(type_, name: str, id_value: str | None, depth: int = 0):
+    """A JSON value for a variable of `type_` (already unwrapped of non-null by the caller or not)."""
+    if is_non_null_type(type_):
+        return _literal_value(type_.of_type, name, id_value, depth)
+    if is_list_type(type_):
+        return [_literal_value(type_.of_type, name, id_value, depth)]
+    named = get_named_type(type_)
+    if is_enum_type(named):
+        assert isinstance(named, GraphQLEnumType)
+        return next(iter(named.values))
+    if is_input_object_type(named):
+        assert isinstance(named, GraphQLInputObjectType)
+        if depth > 3:
+            return {}
+        return {
+            field_name: _literal_value(field.type, field_name, id_value, depth + 1)
+            for field_name, field in named.fields.items()
+        }
+    if named.name == "ID":
+        return id_value
+    if name in VALUE_HINTS:
+        return VALUE_HINTS[name]()
+    return SCALAR_DEFAULTS.get(named.name, "探针")
+
+
+def _needs_id(type_, depth: int = 0) -> bool:
+    named = get_named_type(type_)
+    if named.name == "ID":
+        return True
+    if is_input_object_type(named) and depth < 4:
+        return any(_needs_id(field.type, depth + 1) for field in named.fields.values())
+    return False
+
+
+def _selection(type_, depth: int = 0) -> str:
+    """A selection set asking for every leaf field down to MAX_SELECTION_DEPTH (connections included)."""
+    named = get_named_type(type_)
+    if is_leaf_type(named):
+        return ""
+    if is_union_type(named):
+        parts = [f"... on {member.name} {_selection(member, depth)}" for member in named.types]
+        return "{ __typename " + " ".join(parts) + " }"
+    if not (is_object_type(named) or is_interface_type(named)):
+        return ""
+    fields = []
+    for field_name, field in named.fields.items():
+        if any(is_non_null_type(arg.type) for arg in field.args.values()):
+            continue  # nested fields with required arguments are reached through their own root operations
+        child = get_named_type(field.type)
+        if is_leaf_type(child):
+            fields.append(field_name)
+        elif depth < MAX_SELECTION_DEPTH:
+            sub = _selection(child, depth + 1)
+            if sub:
+                fields.append(f"{field_name} {sub}")
+    fields = fields or ["__typename"]
+    return "{ " + " ".join(fields) + " }"
+
+
+def _type_ref(type_) -> str:
+    return str(type_)
+
+
+def _build(kind: str, field_name: str, field, id_value: str | None) -> Call:
+    var_defs, arg_uses, variables = [], [], {}
+    for arg_name, arg in field.args.items():
+        if not is_non_null_type(arg.type) and not _needs_id(arg.type) and arg_name not in VALUE_HINTS:
+            continue  # optional filters are left out unless they aim at an object
+        var_defs.append(f"${arg_name}: {_type_ref(arg.type)}")
+        arg_uses.append(f"{arg_name}: ${arg_name}")
+        variables[arg_name] = _literal_value(arg.type, arg_name, id_value)
+    header = f"{kind} Probe" + (f"({', '.join(var_defs)})" if var_defs else "")
+    call = field_name + (f"({', '.join(arg_uses)})" if arg_uses else "")
+    document = f"{header} {{ {call} {_selection(field.type)} }}"
+    return Call(kind=kind, field=field_name, document=document, variables=variables)
+
+
+def calls_for_schema(schema: GraphQLSchema, id_values: list[str]) -> list[Call]:
+    """One call per root field, multiplied by the victim ids for fields that take an ID anywhere in their input."""
+    calls = []
+    for kind, root in (("query", schema.query_type), ("mutation", schema.mutation_type)):
+        if root is None:
+            continue
+        for field_name, field in root.fields.items():
+            if field_name.startswith("__"):
+                continue
+            takes_id = any(_needs_id(arg.type) for arg in field.args.values())
+            for id_value in id_values if takes_id else [None]:
+                calls.append(_build(kind, field_name, field, id_value))
+    return calls
+
+
+def root_field_names(schema: GraphQLSchema) -> set[str]:
+    names = set()
+    for root in (schema.query_type, schema.mutation_type):
+        if root is not None:
+            names.update(name for name in root.fields if not name.startswith("__"))
+    return names
+
+
+__all__ = ["Call", "calls_for_schema", "root_field_names", "VALUE_HINTS"]

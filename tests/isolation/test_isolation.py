@@ -1,0 +1,193 @@
+"""Tenant isolation: every GraphQL operation, run by someone who must not reach the victim union, returns none of its
+data and writes nothing.
+
+The operations come from walking the schema (tests/isolation/harness.py), so new queries and mutations are covered
+without editing this file. A positive control proves the probes would see the victim's data if access were granted.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.test import Client
+from graphql_relay import to_global_id
+
+from tests.factories import union_kwargs
+from tests.isolation.harness import calls_for_schema, root_field_names
+
+PUBLIC_HOST = "testserver"
+
+# Tables that change for reasons other than the probed operation: sessions on login, the append-only audit log
+# (refused attempts may be recorded there).
+UNSNAPSHOTTED_TABLE_PREFIXES = ("django_session", "audit_")
+
+
+def _host(union) -> str:
+    from federations.services import union_host
+
+    return union_host(union.slug)
+
+
+def _table_fingerprints(schema: str, exclude_user_id: int | None) -> dict[str, str]:
+    """md5 of every table's full content in one schema; rows owned by the prober (user_id) are left out."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname,
+                   EXISTS (SELECT 1 FROM pg_attribute a
+                           WHERE a.attrelid = c.oid AND a.attname = 'user_id' AND NOT a.attisdropped)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = %s AND c.relkind IN ('r', 'p')
+            ORDER BY c.relname
+            """,
+            [schema],
+        )
+        tables = cursor.fetchall()
+        fingerprints = {}
+        for table, has_user in tables:
+            if table.startswith(UNSNAPSHOTTED_TABLE_PREFIXES):
+                continue
+            where = ""
+            if has_user and exclude_user_id is not None:
+                where = f" WHERE t.user_id IS DISTINCT FROM {int(exclude_user_id)}"
+            cursor.execute(
+                f'SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) '
+                f'FROM "{schema}"."{table}" t{where}'
+            )
+            fingerprints[f"{schema}.{table}"] = cursor.fetchone()
+        cursor.execute("SELECT array_agg(nspname ORDER BY nspname) FROM pg_namespace")
+        fingerprints["schemas"] = cursor.fetchone()
+    return fingerprints
+
+
+@pytest.fixture
+def world(db):
+    from accounts.models import RoleGrant, User
+    from accounts.services import api_token_create
+    from federations.services import node_create, union_provision
+    from organisation.models import Branch
+    from django_tenants.utils import schema_context
+
+    victim_county = node_create(level="county", name="受害县总工会", division_code="330110")
+    victim_town = node_create(level="township", name="受害镇工会", division_code="330110", parent=victim_county)
+    victim_union = union_provision(
+        parent_node=victim_town, **union_kwargs(slug="victim-union", name="受害者机械厂工会")
+    )
+    with schema_context(victim_union.schema_name):
+        Branch.objects.create(name="受害者一车间分会")
+
+    other_county = node_create(level="county", name="邻县总工会", division_code="330111")
+    other_union = union_provision(parent_node=other_county, **union_kwargs(slug="other-union", name="邻县纺织厂工会"))
+
+    victim_admin = User.objects.create_user(username="victim_admin", password="x", full_name="受害管理员")
+    RoleGrant.objects.create(user=victim_admin, role="union_admin", union=victim_union)
+    victim_fed_admin = User.objects.create_user(username="victim_fed", password="x", full_name="受害县干部")
+    RoleGrant.objects.create(user=victim_fed_admin, role="federation_admin", node=victim_county)
+    victim_token, _ = api_token_create(user=victim_admin, name="受害者看板令牌", scopes=["read", "write"])
+
+    other_union_admin = User.objects.create_user(username="other_union_admin", password="x")
+    RoleGrant.objects.create(user=other_union_admin, role="union_admin", union=other_union)
+    other_fed_admin = User.objects.create_user(username="other_fed_admin", password="x")
+    RoleGrant.objects.create(user=other_fed_admin, role="federation_admin", node=other_county)
+    no_role = User.objects.create_user(username="no_role_user", password="x")
+
+    victim_ids = []
+    for type_name, obj in (
+        ("Union", victim_union),
+        ("FederationNode", victim_county),
+        ("FederationNode", victim_town),
+        ("ApiToken", victim_token),
+        ("User", victim_admin),
+    ):
+        victim_ids.append(to_global_id(type_name, obj.pk))
+    victim_ids.append(str(victim_union.pk))
+
+    return {
+        "victim_union": victim_union,
+        "victim_admin": victim_admin,
+        "victim_fed_admin": victim_fed_admin,
+        "other_union": other_union,
+        "victim_ids": victim_ids,
+        # Strings only the victim's side holds: any of them in a response is a leak.
+        "victim_strings": [
+            victim_union.name,
+            victim_union.slug,
+            victim_union.credit_code,
+            victim_county.name,
+            victim_town.name,
+            victim_admin.username,
+            victim_token.name,
+            victim_token.prefix,
+            *[i for i in victim_ids if len(i) > 6],
+        ],
+        "probers": {
+            "other_union_admin": (other_union_admin, [PUBLIC_HOST, _host(other_union), _host(victim_union)]),
+            "other_federation_admin": (other_fed_admin, [PUBLIC_HOST, _host(other_union), _host(victim_union)]),
+            "no_role": (no_role, [PUBLIC_HOST, _host(victim_union)]),
+            "anonymous": (None, [PUBLIC_HOST, _host(victim_union)]),
+        },
+    }
+
+
+def _post(client: Client, host: str, call) -> dict:
+    response = client.post(
+        "/graphql/",
+        data=json.dumps({"query": call.document, "variables": call.variables}),
+        content_type="application/json",
+        HTTP_HOST=host,
+    )
+    assert response.status_code < 500, f"{call.field} answered {response.status_code} on {host}"
+    return response.json() if response.content else {}
+
+
+def _schema():
+    from api.schema import schema
+
+    return schema.graphql_schema
+
+
+@pytest.mark.parametrize("prober_name", ["other_union_admin", "other_federation_admin", "no_role", "anonymous"])
+def test_no_operation_reaches_another_union(world, prober_name):
+    prober, hosts = world["probers"][prober_name]
+    victim_schema = world["victim_union"].schema_name
+    exclude_user = prober.pk if prober else None
+    calls = calls_for_schema(_schema(), world["victim_ids"])
+    assert calls, "the schema walk produced no operations"
+
+    client = Client()
+    if prober is not None:
+        client.force_login(prober)
+    before = {**_table_fingerprints("public", exclude_user), **_table_fingerprints(victim_schema, exclude_user)}
+
+    leaks, covered = [], set()
+    for host in hosts:
+        for call in calls:
+            body = json.dumps(_post(client, host, call), ensure_ascii=False)
+            covered.add(call.field)
+            for secret in world["victim_strings"]:
+                if secret in body:
+                    leaks.append(f"{call.kind} {call.field} on {host} returned {secret!r}: {body[:300]}")
+
+    after = {**_table_fingerprints("public", exclude_user), **_table_fingerprints(victim_schema, exclude_user)}
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+
+    assert not leaks, "\n".join(leaks)
+    assert not changed, f"{prober_name} changed data it must not touch: {changed}"
+    assert covered == root_field_names(_schema()), "some operations were not probed"
+
+
+def test_probes_do_see_the_victims_data_when_access_is_granted(world):
+    """Positive control: the same probes, run by the victim's own federation admin, do return the victim's data,
+    so the absence of victim strings above means access was refused rather than that the probes were blind."""
+    client = Client()
+    client.force_login(world["victim_fed_admin"])
+    seen = set()
+    for call in calls_for_schema(_schema(), world["victim_ids"]):
+        if call.kind != "query":
+            continue
+        body = json.dumps(_post(client, PUBLIC_HOST, call), ensure_ascii=False)
+        if world["victim_union"].name in body:
+            seen.add(call.field)
+    assert seen, "no query returned the victim union's name to its own federation admin"
