@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AuditConfig(AppConfig):
     name = "audit"
     verbose_name = _("审计日志")
+
+    def ready(self):
+        from .task_context import connect
+
+        connect()

@@ -35,6 +35,8 @@ _TEMPLATE_LOCK_KEY = 0x55485450  # "UHTP"
 # Stricter than django-tenants: lower-case identifiers only, so quoting is never ambiguous.
 _SCHEMA_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
+# Bump when build_template_script's output changes, so scripts cached in the public table are rebuilt.
+SCRIPT_FORMAT = 2
 _scripts: dict[str, str] = {}
 _scripts_lock = threading.Lock()
 _state_tables_ready = False
@@ -237,7 +239,7 @@ def template_schema_ensure() -> str:
             )
         record_schema_fingerprint(template, fingerprint)
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM public.{DDL_TABLE} WHERE fingerprint = %s", [fingerprint])
+            cursor.execute(f"DELETE FROM public.{DDL_TABLE} WHERE fingerprint LIKE %s", [f"{fingerprint}/%"])
         with _scripts_lock:
             _scripts.pop(fingerprint, None)
     return fingerprint
@@ -246,6 +248,7 @@ def template_schema_ensure() -> str:
 def template_script() -> tuple[str, str]:
     """(fingerprint, DDL script body) for the current tenant migrations; built at most once per fingerprint."""
     fingerprint = code_fingerprint()
+    cache_key = f"{fingerprint}/v{SCRIPT_FORMAT}"
     script = _scripts.get(fingerprint)
     if script is not None:
         return fingerprint, script
@@ -254,7 +257,7 @@ def template_script() -> tuple[str, str]:
         if script is None:
             template_schema_ensure()
             with connection.cursor() as cursor:
-                cursor.execute(f"SELECT script FROM public.{DDL_TABLE} WHERE fingerprint = %s", [fingerprint])
+                cursor.execute(f"SELECT script FROM public.{DDL_TABLE} WHERE fingerprint = %s", [cache_key])
                 row = cursor.fetchone()
             if row:
                 script = row[0]
@@ -264,7 +267,7 @@ def template_script() -> tuple[str, str]:
                     cursor.execute(
                         f"INSERT INTO public.{DDL_TABLE} (fingerprint, script) VALUES (%s, %s) "
                         "ON CONFLICT (fingerprint) DO NOTHING",
-                        [fingerprint, script],
+                        [cache_key, script],
                     )
             _scripts[fingerprint] = script
     return fingerprint, script
@@ -400,6 +403,22 @@ def build_template_script(template: str) -> str:
         ):
             columns[rel].append((qcol, coltype, notnull, default, identity, generated, collation, comment))
 
+        # Keys and checks go inline into CREATE TABLE: fewer statements than one ALTER TABLE each.
+        inline: dict[int, list[str]] = {oid: [] for oid in table_oids}
+        foreign_keys: dict[str, list[str]] = {}
+        for rel, qtable, qcon, contype, definition in _fetch(
+            cursor,
+            """SELECT c.oid, quote_ident(c.relname), quote_ident(k.conname), k.contype, pg_get_constraintdef(k.oid)
+               FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+               WHERE c.relnamespace = %s AND k.contype <> 'n'
+               ORDER BY c.relname, k.conname""",
+            [ns],
+        ):
+            if contype == "f" or definition.endswith("NOT VALID"):
+                foreign_keys.setdefault(qtable, []).append(f"ADD CONSTRAINT {qcon} {definition}")
+            else:
+                inline[rel].append(f"CONSTRAINT {qcon} {definition}")
+
         comments: list[str] = []
         for oid, _name, qtable, persistence, reloptions, table_comment in tables:
             parts = []
@@ -420,6 +439,7 @@ def build_template_script(template: str) -> str:
                 parts.append(col)
                 if comment is not None:
                     comments.append(f"COMMENT ON COLUMN {qtable}.{qcol} IS {quote_literal(comment)};")
+            parts.extend(inline[oid])
             unlogged = "UNLOGGED " if persistence == "u" else ""
             with_opts = f" WITH ({', '.join(reloptions)})" if reloptions else ""
             statements.append(
@@ -448,22 +468,17 @@ def build_template_script(template: str) -> str:
             col_list = ", ".join(c[0] for c in cols)
             statements.append(f"INSERT INTO {qtable} ({col_list}){overriding} VALUES\n{values};")
 
-        for _oid, qname, *_opts, _deptype, _owner, _qcol, last_value in sequences:
-            if last_value is not None:
-                statements.append(
-                    f"SELECT pg_catalog.setval({quote_literal(qname)}, {int(last_value)}, true);"
-                )
+        positions = [
+            f"pg_catalog.setval({quote_literal(qname)}, {int(last_value)}, true)"
+            for _oid, qname, *_opts, _deptype, _owner, _qcol, last_value in sequences
+            if last_value is not None
+        ]
+        if positions:
+            statements.append("SELECT " + ", ".join(positions) + ";")
 
-        # Constraints: keys and checks first, foreign keys last (they need the referenced keys).
-        for qtable, qcon, definition in _fetch(
-            cursor,
-            """SELECT quote_ident(c.relname), quote_ident(k.conname), pg_get_constraintdef(k.oid)
-               FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
-               WHERE c.relnamespace = %s AND k.contype <> 'n'
-               ORDER BY k.contype = 'f', c.relname, k.conname""",
-            [ns],
-        ):
-            statements.append(f"ALTER TABLE {qtable} ADD CONSTRAINT {qcon} {definition};")
+        # Foreign keys (and NOT VALID checks) last, one statement per table: they need the referenced keys.
+        for qtable, clauses in foreign_keys.items():
+            statements.append(f"ALTER TABLE {qtable} " + ", ".join(clauses) + ";")
 
         for qindex, qtable, unique, definition in _fetch(
             cursor,

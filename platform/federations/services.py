@@ -7,6 +7,7 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from unionhub.errors import DomainValidationError, FieldError
 
@@ -163,11 +164,21 @@ def union_schema_create(*, union: Union) -> Union:
 
     Idempotent and safe to retry or run twice at once: the union row is locked while checking.
     """
-    from .schema_template import schema_create_from_template, schema_exists
+    from .schema_template import schema_create_from_template
 
     with transaction.atomic():
-        locked = Union.objects.select_for_update().get(pk=union.pk)
-        if not schema_exists(locked.schema_name):
+        locked = (
+            Union.objects.select_for_update(of=("self",))
+            .annotate(
+                schema_present=RawSQL(
+                    "EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n "
+                    f'WHERE n.nspname = "{Union._meta.db_table}".schema_name)',
+                    [],
+                )
+            )
+            .get(pk=union.pk)
+        )
+        if not locked.schema_present:
             schema_create_from_template(locked.schema_name)
         if locked.status == UnionStatus.PROVISIONING:
             locked.status = UnionStatus.ACTIVE

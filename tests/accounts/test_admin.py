@@ -2,7 +2,7 @@
 grants and nodes created through the same rules as the services."""
 
 import pytest
-from accounts.models import ApiToken, Role, RoleGrant
+from accounts.models import ApiToken, Role, RoleGrant, User
 from accounts.services import api_token_create
 from django.test import Client
 from federations.models import FederationNode
@@ -121,3 +121,27 @@ def test_unions_are_not_added_or_deleted_in_the_admin(staff_client, county):
     union = union_row(county)
     assert staff_client.get("/admin/federations/union/add/").status_code == 403
     assert staff_client.get(f"/admin/federations/union/{union.pk}/delete/").status_code == 403
+
+
+def test_admin_adds_a_user_with_a_validated_password(staff_client):
+    weak = staff_client.post(
+        "/admin/accounts/user/add/",
+        {"username": "liuyang", "full_name": "刘洋", "phone": "", "password1": "123", "password2": "123"},
+    )
+    assert weak.status_code == 200
+    assert not User.objects.filter(username="liuyang").exists()
+
+    response = staff_client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "liuyang",
+            "full_name": "刘洋",
+            "phone": "13900002222",
+            "password1": "Qiutian-de-feng-2024",
+            "password2": "Qiutian-de-feng-2024",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(username="liuyang")
+    assert (user.full_name, user.phone) == ("刘洋", "13900002222")
+    assert user.check_password("Qiutian-de-feng-2024")

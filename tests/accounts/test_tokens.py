@@ -186,3 +186,17 @@ def test_token_works_on_a_union_host_for_that_unions_roles(county):
     body = client.get(PROBE, **bearer(other_secret)).json()
     assert (body["user"], body["union_manage"]) == ("other_admin", False)
     assert connection.schema_name == "public"
+
+
+@probe_urls
+def test_deactivated_user_is_anonymous_on_the_next_request(admin_user):
+    _, secret = api_token_create(user=admin_user, name="看板", scopes=["read"])
+    client = Client()
+    client.force_login(admin_user)
+    assert client.get(PROBE).json()["user"] == "token_owner"
+
+    admin_user.is_active = False
+    admin_user.save()
+
+    assert client.get(PROBE).json()["user"] is None
+    assert client.get(PROBE, **bearer(secret)).json()["user"] is None

@@ -140,6 +140,12 @@ def test_unions_under_a_node_use_the_subtree(tree):
     assert names(api.run(UNIONS, {"node": gid(tree.township_a)})["unions"]) == ["甲镇二厂工会"]
     assert names(api.run(UNIONS, {"unitType": "GOVERNMENT"})["unions"]) == ["甲镇二厂工会"]
     assert names(api.run(UNIONS, {"search": "一厂"})["unions"]) == ["甲县一厂工会"]
+    levels = api.run("{ federationNodes(level: TOWNSHIP) { edges { node { name } } } }")
+    assert names(levels["federationNodes"]) == ["甲镇工会"]
+    by_parent = api.run(
+        "query($p: ID) { federationNodes(parent: $p) { totalCount } }", {"p": gid(tree.county_a)}
+    )
+    assert by_parent == {"federationNodes": {"totalCount": 1}}
     children = api.run(
         "query($id: ID!) { federationNode(id: $id) { children { edges { node { name levelLabel } } } } }",
         {"id": gid(tree.county_a)},
@@ -199,3 +205,15 @@ def test_cursor_pagination(tree):
     assert too_many["errors"][0]["message"] == "分页参数 first 应在0到100之间。"
     bad_cursor = api.raw(UNIONS, {"after": "not-a-cursor"})
     assert "游标" in bad_cursor["errors"][0]["message"]
+
+
+def test_unexpected_errors_are_masked(tree, monkeypatch):
+    from federations import selectors
+
+    def broken(**kwargs):
+        raise RuntimeError("relation secret_table does not exist")
+
+    monkeypatch.setattr(selectors, "union_list", broken)
+    payload = client_for(tree.fed_admin_a).raw("{ unions { totalCount } }")
+    assert [e["message"] for e in payload["errors"]] == ["服务器内部错误，请稍后重试。"]
+    assert "secret_table" not in str(payload)

@@ -37,6 +37,10 @@ VALUE_HINTS = {
     "femaleStaffCount": lambda: 10,
     "foundedOn": lambda: "2020-05-01",
     "expiresAt": lambda: "2030-01-01T00:00:00+08:00",
+    "level": lambda: "township",
+    "unitType": lambda: "enterprise",
+    "ownershipType": lambda: "private",
+    "unionKind": lambda: "single",
     "first": lambda: 5,
     "search": lambda: "",
 }

@@ -53,7 +53,7 @@ def _table_fingerprints(schema: str, exclude_user_id: int | None) -> dict[str, s
             if has_user and exclude_user_id is not None:
                 where = f" WHERE t.user_id IS DISTINCT FROM {int(exclude_user_id)}"
             cursor.execute(
-                f'SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) '
+                f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
                 f'FROM "{schema}"."{table}" t{where}'
             )
             fingerprints[f"{schema}.{table}"] = cursor.fetchone()
@@ -71,7 +71,9 @@ def world(db):
     from django_tenants.utils import schema_context
 
     victim_county = node_create(level="county", name="受害县总工会", division_code="330110")
-    victim_town = node_create(level="township", name="受害镇工会", division_code="330110", parent=victim_county)
+    victim_town = node_create(
+        level="township", name="受害镇工会", division_code="330110", parent=victim_county
+    )
     victim_union = union_provision(
         parent_node=victim_town, **union_kwargs(slug="victim-union", name="受害者机械厂工会")
     )
@@ -79,7 +81,9 @@ def world(db):
         Branch.objects.create(name="受害者一车间分会")
 
     other_county = node_create(level="county", name="邻县总工会", division_code="330111")
-    other_union = union_provision(parent_node=other_county, **union_kwargs(slug="other-union", name="邻县纺织厂工会"))
+    other_union = union_provision(
+        parent_node=other_county, **union_kwargs(slug="other-union", name="邻县纺织厂工会")
+    )
 
     victim_admin = User.objects.create_user(username="victim_admin", password="x", full_name="受害管理员")
     RoleGrant.objects.create(user=victim_admin, role="union_admin", union=victim_union)
@@ -124,7 +128,10 @@ def world(db):
         ],
         "probers": {
             "other_union_admin": (other_union_admin, [PUBLIC_HOST, _host(other_union), _host(victim_union)]),
-            "other_federation_admin": (other_fed_admin, [PUBLIC_HOST, _host(other_union), _host(victim_union)]),
+            "other_federation_admin": (
+                other_fed_admin,
+                [PUBLIC_HOST, _host(other_union), _host(victim_union)],
+            ),
             "no_role": (no_role, [PUBLIC_HOST, _host(victim_union)]),
             "anonymous": (None, [PUBLIC_HOST, _host(victim_union)]),
         },
@@ -148,8 +155,8 @@ def _schema():
     return schema.graphql_schema
 
 
-@pytest.mark.parametrize("prober_name", ["other_union_admin", "other_federation_admin", "no_role", "anonymous"])
-def test_no_operation_reaches_another_union(world, prober_name):
+def _probe(world, prober_name):
+    """Run every walked operation as the prober on each of its hosts; return (leaks, changed tables, covered)."""
     prober, hosts = world["probers"][prober_name]
     victim_schema = world["victim_union"].schema_name
     exclude_user = prober.pk if prober else None
@@ -159,7 +166,10 @@ def test_no_operation_reaches_another_union(world, prober_name):
     client = Client()
     if prober is not None:
         client.force_login(prober)
-    before = {**_table_fingerprints("public", exclude_user), **_table_fingerprints(victim_schema, exclude_user)}
+    before = {
+        **_table_fingerprints("public", exclude_user),
+        **_table_fingerprints(victim_schema, exclude_user),
+    }
 
     leaks, covered = [], set()
     for host in hosts:
@@ -170,12 +180,35 @@ def test_no_operation_reaches_another_union(world, prober_name):
                 if secret in body:
                     leaks.append(f"{call.kind} {call.field} on {host} returned {secret!r}: {body[:300]}")
 
-    after = {**_table_fingerprints("public", exclude_user), **_table_fingerprints(victim_schema, exclude_user)}
+    after = {
+        **_table_fingerprints("public", exclude_user),
+        **_table_fingerprints(victim_schema, exclude_user),
+    }
     changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    return leaks, changed, covered
 
+
+@pytest.mark.parametrize(
+    "prober_name", ["other_union_admin", "other_federation_admin", "no_role", "anonymous"]
+)
+def test_no_operation_reaches_another_union(world, prober_name):
+    leaks, changed, covered = _probe(world, prober_name)
     assert not leaks, "\n".join(leaks)
     assert not changed, f"{prober_name} changed data it must not touch: {changed}"
     assert covered == root_field_names(_schema()), "some operations were not probed"
+
+
+def test_harness_catches_a_broken_access_check(world, monkeypatch):
+    """If the access helpers let everyone through, the same walk reports leaks and writes: the harness can fail."""
+    from accounts.access import Actor, GrantView
+
+    platform_grant = GrantView("platform_admin", None, None, None, None, None)
+    monkeypatch.setattr(Actor, "is_authenticated", property(lambda self: True))
+    monkeypatch.setattr(Actor, "grants", [platform_grant], raising=False)
+    monkeypatch.setattr(Actor, "_grants_with", lambda self, perm: [platform_grant])
+    leaks, changed, _ = _probe(world, "other_union_admin")
+    assert leaks, "a platform-wide grant for everyone should have exposed the victim's data"
+    assert changed, "a platform-wide grant for everyone should have let a mutation write"
 
 
 def test_probes_do_see_the_victims_data_when_access_is_granted(world):

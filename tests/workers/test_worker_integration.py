@@ -234,6 +234,7 @@ def test_fanout_over_50_unions_survives_a_killed_worker(workers, unions):
     all_unions = unions(50)
     provisioned = time.monotonic()
     workers.wait_ready(first)
+    w1_ready = time.monotonic()
 
     run = fanout_start(
         job_name="test_mark_once", params={"sleep": 0.15}, jitter_seconds=1.0, lease_seconds=300
@@ -244,7 +245,9 @@ def test_fanout_over_50_unions_survives_a_killed_worker(workers, unions):
     at_kill = fanout_progress_counts(run_id=run.pk)
     assert 10 <= at_kill["done"] < 50, at_kill
 
+    killed = time.monotonic()
     workers("w2")
+    w2_ready = time.monotonic()
     # The dead worker's claims are not stale yet (lease 300 s): the operator says they are.
     left = fanout_resume(run_id=run.pk, stale_after_seconds=0)
     assert 0 < left <= 50 - at_kill["done"]
@@ -268,6 +271,7 @@ def test_fanout_over_50_unions_survives_a_killed_worker(workers, unions):
         with tenant_context(union):
             assert Branch.objects.filter(name__startswith=f"{MARK_PREFIX}{run.pk}-").count() == 1, union.slug
     print(
-        f"\nprovision 50 unions: {provisioned - started:.2f}s; fan-out incl. kill + restart: "
-        f"{finished - provisioned:.2f}s; at kill: {at_kill}"
+        f"\nprovision 50 unions {provisioned - started:.2f}s (w1 starting meanwhile), w1 ready +"
+        f"{w1_ready - provisioned:.2f}s, until kill {killed - w1_ready:.2f}s, w2 start {w2_ready - killed:.2f}s, "
+        f"resume to all done {finished - w2_ready:.2f}s; at kill: {at_kill}"
     )

@@ -103,7 +103,7 @@ def paginate_queryset(queryset: QuerySet, connection_type, *, keys: Sequence[str
     page_qs = queryset
     if after:
         page_qs = page_qs.filter(_after_filter(keys, decode_cursor(after, len(keys))))
-    rows = list(page_qs[: size + 1]) if size else []
+    rows = list(page_qs[: size + 1])
     return _build(
         connection_type,
         rows[:size],
