@@ -64,11 +64,12 @@ def _table_fingerprints(schema: str, exclude_user_id: int | None) -> dict[str, s
 
 @pytest.fixture
 def world(db):
+    from django_tenants.utils import schema_context
+
     from accounts.models import RoleGrant, User
     from accounts.services import api_token_create
     from federations.services import node_create, union_provision
     from organisation.models import Branch
-    from django_tenants.utils import schema_context
 
     victim_county = node_create(level="county", name="受害县总工会", division_code="330110")
     victim_town = node_create(
