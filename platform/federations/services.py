@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
+
 from unionhub.errors import DomainValidationError, FieldError
 
 from .models import ALLOWED_PARENT_LEVELS, Domain, FederationNode, NodeLevel, Union, UnionStatus
@@ -78,7 +79,8 @@ UNION_PROFILE_FIELDS = (
 def _validate_union(union: Union, *, exclude: list[str] | None = None) -> None:
     errors: list[FieldError] = []
     try:
-        union.full_clean(exclude=["schema_name", "node_path", *(exclude or [])])
+        # The one check constraint (female <= total staff) is reported below with its own field and code.
+        union.full_clean(exclude=["schema_name", "node_path", *(exclude or [])], validate_constraints=False)
     except ValidationError as exc:
         errors.extend(DomainValidationError.from_django(exc).errors)
     if union.female_staff_count is not None and union.staff_count is not None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import File
 from django.utils.translation import gettext as _
+
 from unionhub.errors import DomainValidationError
 
 from .keys import sanitize_filename

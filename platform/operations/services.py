@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, tenant_context
+
 from unionhub.errors import DomainValidationError
 
 from .models import FanoutProgress, FanoutRun, ProgressStatus

@@ -1,8 +1,9 @@
 """URLs served on both the public host and every union's host."""
 
-from api.views import graphql_view
 from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from api.views import graphql_view
 from files.views import file_download
 
 from .health import healthz

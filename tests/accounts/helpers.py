@@ -6,7 +6,6 @@ import itertools
 from accounts.access import actor_for
 from accounts.models import Role, RoleGrant, User
 from federations.models import Union, UnionStatus
-
 from tests.factories import union_kwargs
 
 _users = itertools.count(1)

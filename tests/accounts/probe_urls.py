@@ -1,8 +1,9 @@
 """URLs for tests (public and union hosts): the real common URLs plus a probe that reports who the middleware says is asking."""
 
-from accounts.access import Perm
 from django.http import JsonResponse
 from django.urls import path
+
+from accounts.access import Perm
 from unionhub.urls_common import common_urlpatterns
 
 

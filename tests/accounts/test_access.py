@@ -4,11 +4,12 @@ inactive users are refused."""
 from types import SimpleNamespace
 
 import pytest
-from accounts.access import AccessDenied, Actor, GrantView, Perm, access_node, access_union, actor_for
-from accounts.models import Role
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+
+from accounts.access import AccessDenied, Actor, GrantView, Perm, access_node, access_union, actor_for
+from accounts.models import Role
 from federations.models import FederationNode, Union
 from federations.services import node_create
 

@@ -2,9 +2,10 @@
 grants and nodes created through the same rules as the services."""
 
 import pytest
+from django.test import Client
+
 from accounts.models import ApiToken, Role, RoleGrant, User
 from accounts.services import api_token_create
-from django.test import Client
 from federations.models import FederationNode
 
 from .helpers import make_user, union_row

@@ -4,10 +4,10 @@ across the public host and union hosts."""
 import re
 
 import pytest
-from accounts.services import user_create
 from django.test import Client, override_settings
-from federations.services import union_host, union_provision
 
+from accounts.services import user_create
+from federations.services import union_host, union_provision
 from tests.factories import union_kwargs
 
 PASSWORD = "Chuntian-lai-le-2024"

@@ -1,17 +1,17 @@
 """role_grant_create / role_grant_revoke: who may grant what, where; scope errors; idempotency; viewer_roles."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import schema_context
+
 from accounts.access import AccessDenied, Perm, actor_for
 from accounts.models import Role, RoleGrant
 from accounts.selectors import viewer_roles
 from accounts.services import role_grant_create, role_grant_revoke
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django_tenants.utils import schema_context
 from federations.services import node_create, union_provision
-from unionhub.errors import DomainValidationError
-
 from tests.factories import union_kwargs
+from unionhub.errors import DomainValidationError
 
 from .helpers import actor_with, data_queries, grant, make_user, platform_admin_actor, union_row
 

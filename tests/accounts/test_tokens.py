@@ -5,16 +5,16 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from accounts.models import ApiToken, Role
-from accounts.services import api_token_authenticate, api_token_create, api_token_revoke
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from federations.services import union_host, union_provision
-from unionhub.errors import DomainValidationError
 
+from accounts.models import ApiToken, Role
+from accounts.services import api_token_authenticate, api_token_create, api_token_revoke
+from federations.services import union_host, union_provision
 from tests.factories import union_kwargs
+from unionhub.errors import DomainValidationError
 
 from .helpers import data_queries, grant, make_user
 

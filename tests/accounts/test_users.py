@@ -1,10 +1,11 @@
 """user_create: Django's password validators become field errors; passwords are hashed with Argon2."""
 
 import pytest
-from accounts.models import User
-from accounts.services import user_create
 from django.contrib.auth.hashers import check_password
 from django.test import override_settings
+
+from accounts.models import User
+from accounts.services import user_create
 from unionhub.errors import DomainValidationError
 
 from .helpers import make_user

@@ -81,6 +81,7 @@ def test_committed_change_has_its_audit_row_on_another_connection(county):
     """A real commit (not the test's wrapping transaction); teardown then flushes, i.e. TRUNCATEs the table,
     which the test connection is allowed to do (settings set unionhub.audit_allow_truncate)."""
     import psycopg
+
     from federations.services import node_create
 
     with transaction.atomic():

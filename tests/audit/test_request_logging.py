@@ -109,9 +109,10 @@ def test_log_lines_of_a_request_carry_its_request_id(client, db, console_output)
 def test_user_id_is_logged_once_authentication_resolved_it_and_never_forces_it():
     from types import SimpleNamespace
 
+    from django.utils.functional import SimpleLazyObject
+
     from audit.context import request_context
     from audit.logs import RequestContextFilter
-    from django.utils.functional import SimpleLazyObject
 
     def must_not_run():
         raise AssertionError("logging must not evaluate request.user")

@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+
 from audit.context import current_request_id, request_context
 from jobs.celery_app import app
 
@@ -17,9 +18,10 @@ def test_published_message_carries_the_request_id_header():
     from audit.task_context import HEADER
 
     queue = f"audit-test-{uuid.uuid4().hex}"
-    with request_context(request_id="req-publish-0001"):
-        app.send_task("tests.audit.echo_request_id", queue=queue)
     with app.connection_for_write() as conn:
+        # Our own producer: other tests may have closed the app's shared producer pool.
+        with request_context(request_id="req-publish-0001"), conn.Producer() as producer:
+            app.send_task("tests.audit.echo_request_id", queue=queue, producer=producer)
         simple = conn.SimpleQueue(queue)
         try:
             message = simple.get(timeout=5)
@@ -33,8 +35,9 @@ def test_published_message_carries_the_request_id_header():
 def test_worker_binds_the_header_then_restores():
     from types import SimpleNamespace
 
-    from audit.task_context import HEADER, bind_task_request_id, unbind_task_request_id
     from celery.app.task import Context
+
+    from audit.task_context import HEADER, bind_task_request_id, unbind_task_request_id
 
     task = SimpleNamespace(request=Context({HEADER: "req-from-header-01"}))
     bind_task_request_id(task_id="t-1", task=task)

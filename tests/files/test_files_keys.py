@@ -1,6 +1,7 @@
 """Deterministic object keys and filename sanitising."""
 
 import pytest
+
 from files.keys import federation_file_key, sanitize_filename, tenant_file_key
 
 

@@ -4,10 +4,10 @@ import time
 
 import pytest
 from django.core import signing
+
 from files.keys import tenant_file_key
 from files.selectors import DOWNLOAD_SALT, file_download_url, file_read
 from files.services import file_store
-
 from tests.files.samples import PDF
 
 pytestmark = pytest.mark.django_db

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+
 from accounts.models import Role
 from federations.middleware import forget_host
 from federations.services import node_create
-
 from tests.graphql.helpers import grant, make_union, make_user
 
 

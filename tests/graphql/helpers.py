@@ -9,12 +9,12 @@ from __future__ import annotations
 import itertools
 import json
 
-from accounts.models import RoleGrant, User
 from django.test import Client
-from federations.models import Domain, Union, UnionStatus
-from federations.services import schema_name_for_slug, union_host
 from graphql_relay import to_global_id
 
+from accounts.models import RoleGrant, User
+from federations.models import Domain, Union, UnionStatus
+from federations.services import schema_name_for_slug, union_host
 from tests.factories import union_kwargs
 
 PUBLIC_HOST = "testserver"

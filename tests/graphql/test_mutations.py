@@ -5,10 +5,10 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
-from accounts.models import ApiToken
-from federations.models import Domain, FederationNode, Union, UnionStatus
 from graphql_relay import to_global_id
 
+from accounts.models import ApiToken
+from federations.models import Domain, FederationNode, Union, UnionStatus
 from tests.factories import union_kwargs
 from tests.graphql.helpers import client_for, gid, make_user, union_client
 
@@ -369,7 +369,6 @@ def test_token_bad_input_and_foreign_revoke(tree):
 
 def test_node_create_by_platform_admin_at_top(db):
     from accounts.models import Role
-
     from tests.graphql.helpers import grant
 
     admin = make_user()

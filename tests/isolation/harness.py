@@ -7,6 +7,7 @@ with each of the victim's global ids.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from graphql import (
@@ -26,11 +27,14 @@ from graphql import (
 
 from tests.factories import credit_code
 
+_probe_numbers = itertools.count(1)
+
 # Plausible values by argument / input-field name: what a well-formed request would carry. Unknown names fall back to
 # the type's generic value, so an operation added later is still walked.
 VALUE_HINTS = {
-    "creditCode": lambda: credit_code(9_000_001),
-    "slug": lambda: "probe-union",
+    # Fresh each time, so one probe's success never makes the next fail as a duplicate.
+    "creditCode": lambda: credit_code(),
+    "slug": lambda: f"probe-union-{next(_probe_numbers)}",
     "divisionCode": lambda: "330102",
     "name": lambda: "探针工会",
     "staffCount": lambda: 50,

@@ -15,7 +15,6 @@ def eager():
 @pytest.fixture
 def make_unions(county):
     from federations.services import union_provision
-
     from tests.factories import union_kwargs
 
     def make(n):

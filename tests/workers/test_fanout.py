@@ -3,13 +3,13 @@
 import pytest
 from django.db import connection, transaction
 from django_tenants.utils import schema_context, tenant_context
+
 from operations.models import FanoutProgress, FanoutRun, ProgressStatus
 from operations.selectors import fanout_progress_counts
 from operations.services import ClaimLost, fanout_claim, fanout_process_union, fanout_resume, fanout_start
-from unionhub.errors import DomainValidationError
-
 from tests.workers import worker_tasks
 from tests.workers.worker_tasks import ALLOW_BRANCH, MARK_PREFIX
+from unionhub.errors import DomainValidationError
 
 
 def marks(union, run_id):
@@ -187,6 +187,7 @@ def test_sweep_resumes_lost_work_but_leaves_failures_to_an_operator(
     from datetime import timedelta
 
     from django.utils import timezone
+
     from operations.services import fanout_sweep
 
     a, b, c = make_unions(3)

@@ -173,7 +173,6 @@ def _kill(proc: subprocess.Popen) -> None:
 def unions(county):
     """make(n) -> n provisioned unions; their schemas are dropped afterwards (flush only empties public)."""
     from federations.services import union_provision
-
     from tests.factories import union_kwargs
 
     made = []
@@ -203,6 +202,7 @@ def wait_for(predicate, timeout, what):
 
 def test_task_sent_inside_a_union_runs_in_that_unions_schema(workers, unions):
     from celery.result import AsyncResult
+
     from jobs.celery_app import app, enqueue_on_commit
     from organisation.models import Branch
 

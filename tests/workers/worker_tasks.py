@@ -4,6 +4,7 @@ import time
 import uuid
 
 from django.db import connection
+
 from jobs.celery_app import TransientJobError, app
 from operations.registry import fanout_job
 

@@ -11,6 +11,7 @@ def union_schema_create_task(union_id: int) -> str | None:
     Returns the schema name, or None when the union no longer exists (registration rolled back or deleted).
     """
     from django_tenants.utils import schema_context
+
     from federations.models import Union
     from federations.services import union_schema_create
 

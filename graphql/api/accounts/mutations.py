@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import graphene
-from accounts import selectors, services
 from django.utils.translation import gettext as _
-from unionhub.errors import DomainValidationError
 
+from accounts import selectors, services
 from api.core import ids
 from api.core.errors import field_not_found
 from api.core.mutations import BaseMutation
+from unionhub.errors import DomainValidationError
 
 from .types import ApiToken, TokenScopeEnum
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import graphene
+from django.utils.translation import gettext as _
+
 from accounts import selectors
 from accounts.models import Role, TokenScope
-from django.utils.translation import gettext as _
-from federations import selectors as federation_selectors
-
 from api.core import ids
 from api.core.types import enum_from_choices
 from api.federations.types import FederationNode, Union
+from federations import selectors as federation_selectors
 
 RoleEnum = enum_from_choices(Role, "A role held on a federation node or a union.")
 TokenScopeEnum = enum_from_choices(TokenScope, "What an API token may do.")

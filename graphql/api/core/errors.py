@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 
 import graphene
-from accounts.access import AccessDenied
 from django.conf import settings
 from django.utils.translation import gettext as _
 from graphene.utils.str_converters import to_camel_case
-from unionhub.errors import DomainValidationError, FieldError
-
 from graphql import GraphQLError
+
+from accounts.access import AccessDenied
+from unionhub.errors import DomainValidationError, FieldError
 
 logger = logging.getLogger("unionhub.graphql")
 

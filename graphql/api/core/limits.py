@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,

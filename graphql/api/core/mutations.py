@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import graphene
+from django.db import models, transaction
+
 from accounts.access import AccessDenied
-from django.db import transaction
+from audit.services import audit_changes, audit_record
+from federations.models import FederationNode, Union
 from unionhub.errors import DomainValidationError
 
 from .errors import Error, error_from_access, errors_from_validation, login_required
@@ -32,9 +35,34 @@ class BaseMutation(graphene.Mutation):
     def perform(cls, info, context, **arguments) -> dict:
         raise NotImplementedError
 
+    # Input and payload keys whose values never reach the audit log (the log records that they were set).
+    audit_sensitive_fields = frozenset({"password", "secret", "id_number", "phone"})
+
     @classmethod
-    def after_success(cls, info, result: dict) -> None:
-        """Runs inside the mutation's transaction after `perform` succeeded (the audit log hooks in here)."""
+    def audit_changes(cls, arguments: dict, result: dict) -> dict:
+        """What the audit entry records as changed. Default: the input as set values (a creation or an action);
+        mutations that edit a row return `_audit_before` from `perform` to record a before/after diff instead."""
+        before = result.pop("_audit_before", None)
+        after = _flatten_input(arguments)
+        if before is not None:
+            after = {key: value for key, value in after.items() if key in before}
+        return audit_changes(before or {}, after, sensitive=cls.audit_sensitive_fields)
+
+    @classmethod
+    def after_success(cls, info, arguments: dict, result: dict) -> None:
+        """Runs inside the mutation's transaction after `perform` succeeded: every successful mutation is audited,
+        so a rolled-back one leaves no entry and a committed one always has one."""
+        changes = cls.audit_changes(arguments, result)
+        target = next((value for value in result.values() if isinstance(value, models.Model)), None)
+        audit_record(
+            actor=info.context.actor,
+            operation=info.field_name,
+            object_type=type(target).__name__ if target is not None else "",
+            object_id=target.pk if target is not None else "",
+            changes=changes,
+            union=target if isinstance(target, Union) else None,
+            node=target if isinstance(target, FederationNode) else None,
+        )
 
     @classmethod
     def mutate(cls, root, info, **arguments):
@@ -47,9 +75,27 @@ class BaseMutation(graphene.Mutation):
         try:
             with transaction.atomic():
                 result = cls.perform(info, context, **arguments)
-                cls.after_success(info, result)
+                cls.after_success(info, arguments, result)
         except DomainValidationError as exc:
             return cls(errors=errors_from_validation(exc, cls.error_field_names))
         except AccessDenied as exc:
             return cls(errors=[error_from_access(exc)])
         return cls(errors=[], **result)
+
+
+def _flatten_input(arguments: dict) -> dict:
+    """{"input": {"name": ..}, "id": ..} -> {"name": .., "id": ..}: audit fields named as the service names them."""
+    flat: dict = {}
+    for key, value in arguments.items():
+        if key == "input" and isinstance(value, dict):
+            flat.update({k: _plain_value(v) for k, v in value.items()})
+        else:
+            flat[key] = _plain_value(value)
+    return flat
+
+
+def _plain_value(value):
+    value = getattr(value, "value", value)  # graphene enum members
+    if isinstance(value, (list, tuple)):
+        return [_plain_value(v) for v in value]
+    return value

@@ -11,7 +11,6 @@ import graphene
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
-
 from graphql import GraphQLError
 
 DEFAULT_PAGE_SIZE = 20

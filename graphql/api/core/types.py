@@ -8,8 +8,8 @@ from .ids import global_id_type
 
 
 class Node(graphene.relay.Node):
-    """Relay's Node, answering null (never an error) for malformed ids, unknown types and rows the actor may not
-    see. Each type's `get_node(info, pk)` fetches through the access helpers."""
+    """An object with a global id. `node(id:)` answers null, never an error, for malformed ids, unknown types and
+    objects the viewer may not see in this scope."""
 
     class Meta:
         name = "Node"
@@ -25,6 +25,7 @@ class Node(graphene.relay.Node):
             return None
         if only_type and graphene_type is not only_type:  # NodeField passes False for "any type"
             return None
+        # Each type's get_node(info, global_id) fetches through api.core.access (access helpers + host scope).
         get_node = getattr(graphene_type, "get_node", None)
         return get_node(info, global_id) if get_node else None
 

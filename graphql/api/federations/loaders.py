@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from federations import selectors
-
 from api.core.loaders import DataLoader
+from federations import selectors
 
 
 class NodeByIdLoader(DataLoader):

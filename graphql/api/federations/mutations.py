@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import graphene
-from accounts.access import AccessDenied, Perm
 from django.utils.translation import gettext as _
+
+from accounts.access import AccessDenied, Perm
+from api.core.access import node_for, union_for
+from api.core.errors import field_not_found
+from api.core.mutations import BaseMutation
+from audit.services import audit_snapshot
 from federations import services
 from jobs.celery_app import enqueue_on_commit
 from jobs.provisioning import union_schema_create_task
 from unionhub.errors import DomainValidationError
-
-from api.core.access import node_for, union_for
-from api.core.errors import field_not_found
-from api.core.mutations import BaseMutation
 
 from .types import FederationNode, Union
 
@@ -133,8 +134,10 @@ class UnionUpdateProfile(BaseMutation):
             union = union_for(context, id, Perm.UNION_MANAGE)
         except AccessDenied:
             raise field_not_found("id") from None
-        union = services.union_update_profile(union=union, **dict(input))
-        return {"union": union}
+        changes = dict(input)
+        before = audit_snapshot(union, changes)
+        union = services.union_update_profile(union=union, **changes)
+        return {"union": union, "_audit_before": before}
 
 
 class FederationMutations(graphene.ObjectType):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import graphene
-from accounts.access import Perm, access_union
-from federations import selectors
 
+from accounts.access import Perm, access_union
 from api.core.access import node_for, or_none, union_for
 from api.core.pagination import connection_args, empty_connection, paginate_queryset
+from federations import selectors
 
 from .types import (
     FederationNode,

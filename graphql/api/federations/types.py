@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import graphene
-from federations import models
-from federations.models import NodeLevel, OwnershipType, UnionKind, UnionStatus, UnitType
-from federations.services import union_host
 
 from api.core import ids
 from api.core.access import node_for, or_none, union_for
 from api.core.pagination import CountableConnection, connection_args, paginate_list
 from api.core.types import Node, enum_from_choices
+from federations import models
+from federations.models import NodeLevel, OwnershipType, UnionKind, UnionStatus, UnitType
+from federations.services import union_host
 
 from .loaders import NodeByIdLoader, NodeChildrenLoader, NodeNameLoader
 

@@ -3,10 +3,10 @@
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
-from unionhub.errors import DomainValidationError
 
 from federations.models import FederationNode
 from federations.services import union_host, union_provision
+from unionhub.errors import DomainValidationError
 
 
 class Command(BaseCommand):
