@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import redis
@@ -84,6 +85,16 @@ def broker():
         client.close()
 
 
+def _database_url(db: dict) -> str:
+    """The test database as a URL for the worker process; a socket folder (embedded PostgreSQL) goes in ?host=."""
+    user = quote(db["USER"] or "", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    host = db["HOST"] or "127.0.0.1"
+    if host.startswith("/"):
+        return f"postgres://{user}{password}@/{db['NAME']}?host={quote(host, safe='')}"
+    return f"postgres://{user}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 @pytest.fixture
 def workers(broker, tmp_path):
     """start(name) -> a worker process on this test's queue and test database; all killed at the end."""
@@ -91,7 +102,7 @@ def workers(broker, tmp_path):
     db = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": _database_url(db),
         "CELERY_BROKER_URL": broker.url,
         "CELERY_RESULT_BACKEND": broker.url,
         "CELERY_TASK_DEFAULT_QUEUE": broker.queue,
