@@ -74,10 +74,13 @@ SHARED_APPS = [
     "audit",
     "files",
     "operations",
+    "people",
+    "rollup",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "organisation",
+    "membership",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -1,0 +1,126 @@
+"""Members of one grassroots union (tenant schema): real-name records, status history and dues."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Sex(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
+class EmploymentType(models.TextChoices):
+    REGULAR = "regular", _("正式职工")
+    AGENCY = "agency", _("劳务派遣")
+    MIGRANT = "migrant", _("农民工")
+    NEW_FORM = "new_form", _("新就业形态劳动者")
+    RETIRED = "retired", _("退休")
+
+
+class IdKind(models.TextChoices):
+    RESIDENT = "resident", _("居民身份证")
+    HMT_PERMIT = "hmt_permit", _("港澳台居民居住证")
+    FOREIGN_PERMANENT = "foreign_permanent", _("外国人永久居留身份证")
+
+
+class MemberStatus(models.TextChoices):
+    ACTIVE = "active", _("正常")
+    RETAINED = "retained", _("保留会籍")
+    TRANSFERRED_OUT = "transferred_out", _("已转出")
+    WITHDRAWN = "withdrawn", _("已退会")
+    EXPELLED = "expelled", _("已除名")
+    DECEASED = "deceased", _("已故")
+
+
+# Statuses that count as holding membership in this union (the person index points here).
+HOLDING_STATUSES = (MemberStatus.ACTIVE, MemberStatus.RETAINED)
+
+
+class Member(models.Model):
+    name = models.CharField(_("姓名"), max_length=50)
+    sex = models.CharField(_("性别"), max_length=10, choices=Sex.choices)
+    birth_date = models.DateField(_("出生日期"))
+    ethnicity = models.CharField(_("民族"), max_length=20, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    employment_type = models.CharField(_("用工类型"), max_length=20, choices=EmploymentType.choices)
+    branch = models.ForeignKey(
+        "organisation.Branch",
+        verbose_name=_("所在分会"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    join_date = models.DateField(_("入会日期"))
+    card_number = models.CharField(_("会员证号"), max_length=30, null=True, blank=True, unique=True)
+
+    # Identity number: never stored in clear. Encrypted for the audited reveal, masked for display, and a keyed hash
+    # (HMAC, same key in every union) to find duplicates here and the person's membership elsewhere.
+    id_kind = models.CharField(_("证件类型"), max_length=20, choices=IdKind.choices, default=IdKind.RESIDENT)
+    id_number_encrypted = models.TextField(editable=False)
+    id_number_masked = models.CharField(_("证件号码"), max_length=24, editable=False, db_index=True)
+    id_hash = models.CharField(max_length=64, editable=False)
+
+    status = models.CharField(
+        _("会籍状态"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.ACTIVE
+    )
+    status_reason = models.CharField(_("状态原因"), max_length=30, blank=True)
+    status_changed_on = models.DateField(_("状态变更日期"), null=True, blank=True)
+    dues_paid_through = models.DateField(_("会费缴至"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("会员")
+        verbose_name_plural = _("会员")
+        ordering = ["id"]
+        constraints = [
+            # One holding membership per person in this union; history rows (transferred out, withdrawn) may repeat.
+            # Written as OR rather than IN: PostgreSQL re-parses an IN list from pg_get_indexdef into a different
+            # expression, so a schema cloned from the template would not match a migrated one.
+            models.UniqueConstraint(
+                fields=["id_hash"],
+                condition=Q(status="active") | Q(status="retained"),
+                name="member_one_holding_per_person",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["branch", "status"], name="member_branch_status"),
+            models.Index(fields=["status", "employment_type"], name="member_status_employment"),
+            models.Index(fields=["name"], name="member_name"),
+            models.Index(fields=["phone"], name="member_phone"),
+            models.Index(fields=["id_hash"], name="member_id_hash"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberStatusChange(models.Model):
+    """History of a member's status: every transition with its reason and effective date."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=MemberStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=MemberStatus.choices)
+    reason = models.CharField(max_length=30, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    effective_on = models.DateField()
+    actor_id = models.BigIntegerField(null=True, blank=True)  # accounts.User in the public schema
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class DuesPayment(models.Model):
+    """Dues (会费) for one member and one month."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="dues_payments")
+    month = models.DateField(_("月份"))  # first day of the month
+    amount = models.DecimalField(_("金额"), max_digits=10, decimal_places=2)
+    paid_on = models.DateField(_("缴纳日期"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "month"], name="dues_one_per_member_month")]
