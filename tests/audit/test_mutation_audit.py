@@ -35,7 +35,7 @@ def test_every_mutation_goes_through_the_audited_base_class():
 def admin_world(db):
     from accounts.models import RoleGrant, User
     from accounts.services import api_token_create
-    from federations.services import node_create, union_provision
+    from federations.services import node_create, union_host, union_provision
 
     county = node_create(level="county", name="审计县总工会", division_code="330120")
     union = union_provision(parent_node=county, **union_kwargs(slug="audited-union", name="审计机械厂工会"))
@@ -56,21 +56,22 @@ def test_each_successful_mutation_writes_one_audit_entry_and_a_failed_one_none(a
     client = Client()
     client.force_login(admin_world["admin"])
     succeeded: dict[str, int] = {}
-    for call in calls_for_schema_mutations(admin_world["ids"]):
-        before = AuditEntry.objects.filter(operation=call.field).count()
-        response = client.post(
-            "/graphql/",
-            data=json.dumps({"query": call.document, "variables": call.variables}),
-            content_type="application/json",
-            HTTP_HOST=PUBLIC_HOST,
-        )
-        payload = response.json()["data"][call.field]
-        written = AuditEntry.objects.filter(operation=call.field).count() - before
-        if payload and payload["errors"] == []:
-            succeeded[call.field] = succeeded.get(call.field, 0) + 1
-            assert written == 1, f"{call.field} succeeded but wrote {written} audit entries"
-        else:
-            assert written == 0, f"{call.field} failed ({payload}) but left {written} audit entries"
+    for host in admin_world["hosts"]:
+        for call in calls_for_schema_mutations(admin_world["ids"]):
+            before = AuditEntry.objects.filter(operation=call.field).count()
+            response = client.post(
+                "/graphql/",
+                data=json.dumps({"query": call.document, "variables": call.variables}),
+                content_type="application/json",
+                HTTP_HOST=host,
+            )
+            payload = response.json()["data"][call.field]
+            written = AuditEntry.objects.filter(operation=call.field).count() - before
+            if payload and payload["errors"] == []:
+                succeeded[call.field] = succeeded.get(call.field, 0) + 1
+                assert written == 1, f"{call.field} succeeded on {host} but wrote {written} audit entries"
+            else:
+                assert written == 0, f"{call.field} failed on {host} ({payload}) but left {written} audit entries"
     assert set(succeeded) == set(_mutation_fields()), (
         f"never succeeded: {set(_mutation_fields()) - set(succeeded)}"
     )
