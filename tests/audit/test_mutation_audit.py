@@ -47,7 +47,8 @@ def admin_world(db):
         to_global_id("Union", union.pk),
         to_global_id("ApiToken", token.pk),
     ]
-    return {"admin": admin, "ids": ids}
+    # Union-scoped mutations run on the union's own host; federation ones on the public host.
+    return {"admin": admin, "ids": ids, "hosts": [PUBLIC_HOST, union_host(union.slug)], "union": union}
 
 
 def test_each_successful_mutation_writes_one_audit_entry_and_a_failed_one_none(admin_world):
