@@ -76,6 +76,7 @@ SHARED_APPS = [
     "operations",
     "people",
     "rollup",
+    "transfers",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
