@@ -17,3 +17,17 @@ def county(db):
     from federations.services import node_create
 
     return node_create(level="county", name="示范县总工会", division_code="330122")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Per-process caches outlive a test's rolled-back transaction: the cache (joining-link rate-limit counters)
+    and the host -> union lookup (a union re-created with the same slug must not be served as the old row)."""
+    from django.core.cache import cache
+
+    from federations.middleware import forget_host
+
+    cache.clear()
+    forget_host()
+    yield
+    forget_host()

@@ -8,18 +8,48 @@ import graphene
 
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
+from api.audit.queries import AuditQueries
 from api.core.types import Node
+from api.drives.mutations import DriveMutations
+from api.drives.queries import DriveQueries
 from api.federations.mutations import FederationMutations
 from api.federations.queries import FederationQueries
+from api.imports.mutations import ImportMutations
+from api.imports.queries import ImportQueries
+from api.membership.mutations import MembershipMutations
+from api.membership.queries import MembershipQueries
+from api.organisation.mutations import OrganisationMutations
+from api.organisation.queries import OrganisationQueries
+from api.transfers.mutations import TransferMutations
+from api.transfers.queries import TransferQueries
 
 
-class Query(AccountQueries, FederationQueries, graphene.ObjectType):
+class Query(
+    AccountQueries,
+    FederationQueries,
+    MembershipQueries,
+    OrganisationQueries,
+    DriveQueries,
+    TransferQueries,
+    ImportQueries,
+    AuditQueries,
+    graphene.ObjectType,
+):
     node = Node.Field(
         description="Any object by its global id; null when it does not exist or is not visible."
     )
 
 
-class Mutation(AccountMutations, FederationMutations, graphene.ObjectType):
+class Mutation(
+    AccountMutations,
+    FederationMutations,
+    MembershipMutations,
+    OrganisationMutations,
+    DriveMutations,
+    TransferMutations,
+    ImportMutations,
+    graphene.ObjectType,
+):
     pass
 
 

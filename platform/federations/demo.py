@@ -405,6 +405,7 @@ class DemoLoadResult:
     created_branches: int = 0
     created_users: int = 0
     created_grants: int = 0
+    created_members: int = 0
     unions: list = field(default_factory=list)
 
     @property
@@ -416,6 +417,7 @@ class DemoLoadResult:
                 self.created_branches,
                 self.created_users,
                 self.created_grants,
+                self.created_members,
             )
         )
 
@@ -432,6 +434,7 @@ def demo_load(*, unions_per_node: int | None = None, log=None) -> DemoLoadResult
         union = _union(result, union_def, parent_node=nodes[node_def.name], log=log)
         result.unions.append(union)
         _branches(result, union, union_def.branches)
+        _members(result, union, union_index=len(result.unions))
     unions_by_slug = {union.slug: union for union in result.unions}
     _logins(result, nodes=nodes, unions_by_slug=unions_by_slug)
     return result
@@ -504,6 +507,55 @@ def _branches(result: DemoLoadResult, union, branches: tuple[DemoBranch, ...]) -
 
     with schema_context(union.schema_name), transaction.atomic():
         create(branches, None)
+
+
+# A handful of members per union: (name, female, employment type, birth date, join date). Identity numbers are
+# built from the county's area code with a correct check character; they are fictitious.
+DEMO_MEMBERS: tuple[tuple[str, bool, str, str, str], ...] = (
+    ("王芳", True, "regular", "19860412", "2012-05-08"),
+    ("李强", False, "regular", "19790923", "2008-03-15"),
+    ("张敏", True, "agency", "19930117", "2019-07-01"),
+    ("刘洋", False, "migrant", "19900605", "2021-04-20"),
+    ("陈静", True, "new_form", "19970830", "2024-11-02"),
+    ("赵磊", False, "migrant", "19881211", "2025-10-15"),
+)
+
+
+def demo_id_number(union_index: int, member_index: int, birth: str, female: bool) -> str:
+    from people.identity import check_character
+
+    sequence = f"{union_index % 100:02d}{(2 * member_index + (0 if female else 1)) % 10}"
+    first17 = f"{COUNTY_DIVISION_CODE}{birth}{sequence}"
+    return first17 + check_character(first17)
+
+
+def _members(result: DemoLoadResult, union, *, union_index: int) -> None:
+    """Create the demo members through membership.services (a union that has members is left alone)."""
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    from membership.models import Member
+    from membership.services import member_create
+    from organisation.models import Branch
+
+    with schema_context(union.schema_name):
+        if Member.objects.exists():
+            return
+        branches = list(Branch.objects.order_by("sort_order", "id"))
+    today = timezone.localdate()
+    for index, (name, female, employment, birth, joined) in enumerate(DEMO_MEMBERS):
+        join_date = min(date.fromisoformat(joined), today)
+        member_create(
+            union=union,
+            name=name,
+            id_number=demo_id_number(union_index, index, birth, female),
+            employment_type=employment,
+            join_date=join_date,
+            phone=f"139{union_index:04d}{index:04d}",
+            ethnicity="汉族",
+            branch=branches[index % len(branches)] if branches else None,
+        )
+        result.created_members += 1
 
 
 def _logins(result: DemoLoadResult, *, nodes: dict, unions_by_slug: dict) -> None:

@@ -29,3 +29,38 @@ def facts_apply(*, union, deltas: Mapping[tuple[int, str, str], int]) -> None:
             """,
             params,
         )
+
+
+def facts_replace(*, union, indicators, facts: Mapping[tuple[int, str, str], int]) -> None:
+    """Set the union's facts for `indicators` to exactly `facts` (a recount): other rows of these indicators go.
+
+    Used by recounts (period close, repairs); the maintained path is `facts_apply`.
+    """
+    from .models import LiveFact
+
+    indicators = list(indicators)
+    unknown = {indicator for (_, indicator, _) in facts} - set(indicators)
+    if unknown:
+        raise ValueError(f"facts for indicators not being replaced: {sorted(unknown)}")
+    LiveFact.objects.filter(union=union, indicator__in=indicators).delete()
+    LiveFact.objects.bulk_create(
+        [
+            LiveFact(
+                union=union,
+                node_path=union.node_path,
+                branch_id=branch_id or 0,
+                indicator=indicator,
+                period=period or "",
+                value=value,
+            )
+            for (branch_id, indicator, period), value in facts.items()
+            if value
+        ]
+    )
+
+
+def facts_drop_branch(*, union, branch_id: int) -> None:
+    """Remove a deleted branch's rows (its counts are zero by then: branches with members cannot be deleted)."""
+    from .models import LiveFact
+
+    LiveFact.objects.filter(union=union, branch_id=branch_id).delete()

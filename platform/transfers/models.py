@@ -48,12 +48,14 @@ class TransferRequest(models.Model):
     employment_type = models.CharField(_("用工类型"), max_length=20)
 
     origin_member_id = models.BigIntegerField()  # membership.Member in the origin's schema
-    destination_branch_id = models.BigIntegerField(null=True, blank=True)  # organisation.Branch at the destination
+    # organisation.Branch at the destination (optional; the destination may choose one when accepting)
+    destination_branch_id = models.BigIntegerField(null=True, blank=True)
     destination_member_id = models.BigIntegerField(null=True, blank=True)  # set when accepted
     note = models.CharField(_("说明"), max_length=500, blank=True)
 
     requested_at = models.DateTimeField(auto_now_add=True)
-    requested_by_id = models.BigIntegerField(null=True, blank=True)  # accounts.User ids, kept if the user goes
+    # Actors are accounts.User ids, plain integers so the record outlives the user.
+    requested_by_id = models.BigIntegerField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
     released_by_id = models.BigIntegerField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)  # accepted, rejected or cancelled

@@ -73,15 +73,18 @@ SHARED_APPS = [
     "accounts",
     "audit",
     "files",
+    "imports",
     "operations",
     "people",
     "rollup",
     "transfers",
+    "drives",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "organisation",
     "membership",
+    "recruitment",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -242,8 +245,31 @@ CELERY_BEAT_SCHEDULE: dict = {
     "fanout-sweep": {"task": "jobs.fanout.fanout_sweep", "schedule": 300.0},
 }
 
+# Cache: Redis when UNIONHUB_CACHE_URL is set (shared by all web processes, needed for the joining-link rate limits
+# to hold across processes), else per-process memory (development, tests).
+UNIONHUB_CACHE_URL = os.environ.get("UNIONHUB_CACHE_URL", "").strip()
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": UNIONHUB_CACHE_URL}
+    if UNIONHUB_CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "unionhub"}
+}
+# Public joining links (drives): fixed-window limits on submissions, per link and client address, per link, per
+# client address (counters in the cache above).
+UNIONHUB_JOIN_RATE_LIMITS = {
+    "window_seconds": int(os.environ.get("UNIONHUB_JOIN_RATE_WINDOW", "60")),
+    "per_link_address": int(os.environ.get("UNIONHUB_JOIN_RATE_PER_LINK_ADDRESS", "10")),
+    "per_link": int(os.environ.get("UNIONHUB_JOIN_RATE_PER_LINK", "600")),
+    "per_address": int(os.environ.get("UNIONHUB_JOIN_RATE_PER_ADDRESS", "30")),
+}
+
 # Secrets for personal data: HMAC key for identity-number lookups, encryption keys (rotation: first encrypts).
 UNIONHUB_PII_HMAC_KEY = os.environ.get("UNIONHUB_PII_HMAC_KEY", SECRET_KEY)
+# Fernet keys (comma-separated) for identity numbers at rest: the first encrypts, all decrypt (rotation). Unset:
+# a key derived from SECRET_KEY (development only). Generate: python -c "from cryptography.fernet import Fernet;
+# print(Fernet.generate_key().decode())"
+UNIONHUB_PII_ENCRYPTION_KEYS = [
+    key.strip() for key in os.environ.get("UNIONHUB_PII_ENCRYPTION_KEYS", "").split(",") if key.strip()
+]
 
 LOGGING = {
     "version": 1,

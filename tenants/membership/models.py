@@ -36,6 +36,61 @@ class MemberStatus(models.TextChoices):
 # Statuses that count as holding membership in this union (the person index points here).
 HOLDING_STATUSES = (MemberStatus.ACTIVE, MemberStatus.RETAINED)
 
+# Allowed transitions; statuses not listed as keys (transferred out, withdrawn, expelled, deceased) are terminal.
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    MemberStatus.ACTIVE: frozenset(
+        {
+            MemberStatus.RETAINED,
+            MemberStatus.TRANSFERRED_OUT,
+            MemberStatus.WITHDRAWN,
+            MemberStatus.EXPELLED,
+            MemberStatus.DECEASED,
+        }
+    ),
+    MemberStatus.RETAINED: frozenset(
+        {MemberStatus.ACTIVE, MemberStatus.WITHDRAWN, MemberStatus.DECEASED, MemberStatus.TRANSFERRED_OUT}
+    ),
+}
+
+# Reason codes by the status they lead to (the history and reports show the labels).
+STATUS_REASONS: dict[str, dict[str, str]] = {
+    MemberStatus.ACTIVE: {
+        "joined": _("入会"),
+        "transferred_in": _("转入"),
+        "reemployed": _("重新就业"),
+        "reinstated": _("恢复会籍"),
+    },
+    MemberStatus.RETAINED: {
+        "retired": _("退休"),
+        "unemployed": _("失业"),
+        "employer_closed": _("单位破产或关闭"),
+    },
+    MemberStatus.TRANSFERRED_OUT: {
+        "transfer": _("会员转接"),
+        "job_change": _("工作调动"),
+    },
+    MemberStatus.WITHDRAWN: {
+        "voluntary": _("本人申请退会"),
+        "no_dues_auto": _("连续六个月未缴会费自动退会"),
+    },
+    MemberStatus.EXPELLED: {
+        "violation": _("严重违反会章"),
+        "criminal": _("被依法追究刑事责任"),
+    },
+    MemberStatus.DECEASED: {
+        "death": _("去世"),
+    },
+}
+
+
+def status_reason_label(status: str, reason: str) -> str:
+    return str(STATUS_REASONS.get(status, {}).get(reason, reason))
+
+
+class MemberOrigin(models.TextChoices):
+    JOINED = "joined", _("入会")
+    TRANSFERRED_IN = "transferred_in", _("转入")
+
 
 class Member(models.Model):
     name = models.CharField(_("姓名"), max_length=50)
@@ -54,6 +109,10 @@ class Member(models.Model):
     )
     join_date = models.DateField(_("入会日期"))
     card_number = models.CharField(_("会员证号"), max_length=30, null=True, blank=True, unique=True)
+    # Transfers in keep their original join date and do not count as new members of this union.
+    origin = models.CharField(
+        _("会籍来源"), max_length=20, choices=MemberOrigin.choices, default=MemberOrigin.JOINED
+    )
 
     # Identity number: never stored in clear. Encrypted for the audited reveal, masked for display, and a keyed hash
     # (HMAC, same key in every union) to find duplicates here and the person's membership elsewhere.
@@ -61,6 +120,9 @@ class Member(models.Model):
     id_number_encrypted = models.TextField(editable=False)
     id_number_masked = models.CharField(_("证件号码"), max_length=24, editable=False, db_index=True)
     id_hash = models.CharField(max_length=64, editable=False)
+    id_last4 = models.CharField(
+        max_length=4, editable=False, default=""
+    )  # search by the last four characters
 
     status = models.CharField(
         _("会籍状态"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.ACTIVE
@@ -68,6 +130,8 @@ class Member(models.Model):
     status_reason = models.CharField(_("状态原因"), max_length=30, blank=True)
     status_changed_on = models.DateField(_("状态变更日期"), null=True, blank=True)
     dues_paid_through = models.DateField(_("会费缴至"), null=True, blank=True)
+    # Set when the member was warned about unpaid dues; cleared by a payment. Automatic withdrawal needs it.
+    dues_warned_on = models.DateField(_("欠缴会费提醒日期"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -88,7 +152,9 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["branch", "status"], name="member_branch_status"),
             models.Index(fields=["status", "employment_type"], name="member_status_employment"),
-            models.Index(fields=["name"], name="member_name"),
+            # Pattern ops: name prefix search (LIKE 'x%') under a non-C collation.
+            models.Index(fields=["name"], name="member_name", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["id_last4"], name="member_id_last4"),
             models.Index(fields=["phone"], name="member_phone"),
             models.Index(fields=["id_hash"], name="member_id_hash"),
         ]

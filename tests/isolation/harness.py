@@ -7,6 +7,7 @@ with each of the victim's global ids.
 
 from __future__ import annotations
 
+import base64
 import itertools
 from dataclasses import dataclass
 
@@ -29,6 +30,9 @@ from tests.factories import credit_code
 
 _probe_numbers = itertools.count(1)
 
+# A valid identity number (GB 11643 check character) used only by transfer probes.
+TRANSFER_PROBE_ID_NUMBER = "110105198001017779"
+
 # Plausible values by argument / input-field name: what a well-formed request would carry. Unknown names fall back to
 # the type's generic value, so an operation added later is still walked.
 VALUE_HINTS = {
@@ -36,7 +40,7 @@ VALUE_HINTS = {
     "creditCode": lambda: credit_code(),
     "slug": lambda: f"probe-union-{next(_probe_numbers)}",
     "divisionCode": lambda: "330102",
-    "name": lambda: "探针工会",
+    "name": lambda: f"探针工会{next(_probe_numbers)}",
     "staffCount": lambda: 50,
     "femaleStaffCount": lambda: 10,
     "foundedOn": lambda: "2020-05-01",
@@ -47,7 +51,42 @@ VALUE_HINTS = {
     "unionKind": lambda: "single",
     "first": lambda: 5,
     "search": lambda: "",
+    # Transfers: a person who holds membership in another union (the audit world has one; the isolation world none).
+    "personIdNumber": lambda: TRANSFER_PROBE_ID_NUMBER,
+    "employmentType": lambda: "regular",
+    # Members and branches (a fresh valid identity number and card each time: duplicates would be refused).
+    "idNumber": lambda: _probe_id_number(),
+    "cardNumber": lambda: f"PROBE-{next(_probe_numbers)}",
+    "phone": lambda: "13900000000",
+    "joinDate": lambda: "2021-03-01",
+    "toStatus": lambda: "retained",
+    "reason": lambda: "retired",
+    "effectiveOn": lambda: _today(),
+    "month": lambda: "2024-03",
+    "amount": lambda: "12.50",
+    "paidOn": lambda: "2024-03-10",
+    "kind": lambda: "branch",
+    # Drives: target groups are employment types (a list of them; the hint is one element).
+    "targetGroups": lambda: "migrant",
+    # Imports: a small valid branches CSV (the ImportKind enum's first value is BRANCHES).
+    "fileName": lambda: "分会.csv",
+    "fileBase64": lambda: base64.b64encode(
+        f"名称,类型\n探针分会{next(_probe_numbers)},分会\n".encode()
+    ).decode(),
 }
+
+
+def _probe_id_number() -> str:
+    from tests.membership.helpers import make_id
+
+    return make_id(area="440305")
+
+
+def _today() -> str:
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
+
 
 SCALAR_DEFAULTS = {
     "String": "探针",
@@ -72,12 +111,14 @@ class Call:
     variables: dict
 
 
-def _literal_value(type_, name: str, id_value: str | None, depth: int = 0):
-    """A JSON value for a variable of `type_` (already unwrapped of non-null by the caller or not)."""
+def _literal_value(type_, name: str, id_value: str | None, depth: int = 0, optional_ids: bool = True):
+    """A JSON value for a variable of `type_` (already unwrapped of non-null by the caller or not).
+
+    With `optional_ids=False`, optional input fields that take an ID are left out (see `calls_for_schema`)."""
     if is_non_null_type(type_):
-        return _literal_value(type_.of_type, name, id_value, depth)
+        return _literal_value(type_.of_type, name, id_value, depth, optional_ids)
     if is_list_type(type_):
-        return [_literal_value(type_.of_type, name, id_value, depth)]
+        return [_literal_value(type_.of_type, name, id_value, depth, optional_ids)]
     named = get_named_type(type_)
     if is_enum_type(named):
         assert isinstance(named, GraphQLEnumType)
@@ -87,8 +128,9 @@ def _literal_value(type_, name: str, id_value: str | None, depth: int = 0):
         if depth > 3:
             return {}
         return {
-            field_name: _literal_value(field.type, field_name, id_value, depth + 1)
+            field_name: _literal_value(field.type, field_name, id_value, depth + 1, optional_ids)
             for field_name, field in named.fields.items()
+            if optional_ids or is_non_null_type(field.type) or not _needs_id(field.type, depth + 1)
         }
     if named.name == "ID":
         return id_value
@@ -131,27 +173,49 @@ def _selection(type_, depth: int = 0) -> str:
     return "{ " + " ".join(fields) + " }"
 
 
+def _has_optional_id(type_, depth: int = 0) -> bool:
+    """Whether leaving out optional ID fields changes the call: an optional ID argument or input field somewhere."""
+    named = get_named_type(type_)
+    if not is_input_object_type(named) or depth >= 4:
+        return False
+    return any(
+        (not is_non_null_type(field.type) and _needs_id(field.type, depth + 1))
+        or _has_optional_id(field.type, depth + 1)
+        for field in named.fields.values()
+    )
+
+
 def _type_ref(type_) -> str:
     return str(type_)
 
 
-def _build(kind: str, field_name: str, field, id_value: str | None) -> Call:
+def _build(kind: str, field_name: str, field, id_value: str | None, optional_ids: bool = True) -> Call:
     var_defs, arg_uses, variables = [], [], {}
     for arg_name, arg in field.args.items():
-        if not is_non_null_type(arg.type) and not _needs_id(arg.type) and arg_name not in VALUE_HINTS:
+        optional = not is_non_null_type(arg.type)
+        if optional and not _needs_id(arg.type) and arg_name not in VALUE_HINTS:
             continue  # optional filters are left out unless they aim at an object
+        if optional and not optional_ids and _needs_id(arg.type) and not _has_optional_id(arg.type):
+            continue
         var_defs.append(f"${arg_name}: {_type_ref(arg.type)}")
         arg_uses.append(f"{arg_name}: ${arg_name}")
-        variables[arg_name] = _literal_value(arg.type, arg_name, id_value)
+        variables[arg_name] = _literal_value(arg.type, arg_name, id_value, optional_ids=optional_ids)
     header = f"{kind} Probe" + (f"({', '.join(var_defs)})" if var_defs else "")
     call = field_name + (f"({', '.join(arg_uses)})" if arg_uses else "")
     document = f"{header} {{ {call} {_selection(field.type)} }}"
     return Call(kind=kind, field=field_name, document=document, variables=variables)
 
 
-def calls_for_schema(schema: GraphQLSchema, id_values: list[str]) -> list[Call]:
-    """One call per root field, multiplied by the victim ids for fields that take an ID anywhere in their input."""
-    calls = []
+def calls_for_schema(
+    schema: GraphQLSchema, id_values: list[str], *, optional_id_variants: bool = False
+) -> list[Call]:
+    """One call per root field, multiplied by the victim ids for fields that take an ID anywhere in their input.
+
+    Every ID in one call carries the same id, so an operation with an optional second ID (a branch next to the
+    member) could never succeed. With `optional_id_variants` (the audit walk, which needs each mutation to succeed)
+    fields with optional IDs get a second call per id that leaves them out. The isolation walk does without: those
+    calls carry fewer victim ids, and they would let a prober do legitimate work in its own union."""
+    calls, seen = [], set()
     for kind, root in (("query", schema.query_type), ("mutation", schema.mutation_type)):
         if root is None:
             continue
@@ -159,8 +223,17 @@ def calls_for_schema(schema: GraphQLSchema, id_values: list[str]) -> list[Call]:
             if field_name.startswith("__"):
                 continue
             takes_id = any(_needs_id(arg.type) for arg in field.args.values())
+            optional_id = optional_id_variants and any(
+                (not is_non_null_type(arg.type) and _needs_id(arg.type)) or _has_optional_id(arg.type)
+                for arg in field.args.values()
+            )
             for id_value in id_values if takes_id else [None]:
-                calls.append(_build(kind, field_name, field, id_value))
+                for optional_ids in (True, False) if optional_id else (True,):
+                    call = _build(kind, field_name, field, id_value, optional_ids)
+                    key = (call.document, repr(sorted(call.variables.items())))
+                    if key not in seen:
+                        seen.add(key)
+                        calls.append(call)
     return calls
 
 
@@ -172,4 +245,4 @@ def root_field_names(schema: GraphQLSchema) -> set[str]:
     return names
 
 
-__all__ = ["Call", "calls_for_schema", "root_field_names", "VALUE_HINTS"]
+__all__ = ["Call", "calls_for_schema", "root_field_names", "VALUE_HINTS", "TRANSFER_PROBE_ID_NUMBER"]

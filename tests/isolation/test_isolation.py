@@ -22,6 +22,9 @@ PUBLIC_HOST = "testserver"
 # Tables that change for reasons other than the probed operation: sessions on login, the append-only audit log
 # (refused attempts may be recorded there).
 UNSNAPSHOTTED_TABLE_PREFIXES = ("django_session", "audit_")
+# Public tables holding per-union rows that a union's own admin writes through that union's host (member
+# operations): compared for the victim union's rows only.
+UNION_SCOPED_PUBLIC_TABLES = ("people_personmembership", "rollup_livefact")
 
 
 def _host(union) -> str:
@@ -30,14 +33,20 @@ def _host(union) -> str:
     return union_host(union.slug)
 
 
-def _table_fingerprints(schema: str, exclude_user_id: int | None) -> dict[str, str]:
-    """md5 of every table's full content in one schema; rows owned by the prober (user_id) are left out."""
+def _table_fingerprints(
+    schema: str, exclude_user_id: int | None, victim_union_id: int | None = None
+) -> dict[str, str]:
+    """md5 of every table's full content in one schema; rows owned by the prober (user_id) are left out, and so
+    are public rows of other unions (union_id): an admin of another union may legitimately write its own union's
+    rows there (its members' person index, its live figures)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT c.relname,
                    EXISTS (SELECT 1 FROM pg_attribute a
-                           WHERE a.attrelid = c.oid AND a.attname = 'user_id' AND NOT a.attisdropped)
+                           WHERE a.attrelid = c.oid AND a.attname = 'user_id' AND NOT a.attisdropped),
+                   EXISTS (SELECT 1 FROM pg_attribute a
+                           WHERE a.attrelid = c.oid AND a.attname = 'union_id' AND NOT a.attisdropped)
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = %s AND c.relkind IN ('r', 'p')
             ORDER BY c.relname
@@ -46,12 +55,15 @@ def _table_fingerprints(schema: str, exclude_user_id: int | None) -> dict[str, s
         )
         tables = cursor.fetchall()
         fingerprints = {}
-        for table, has_user in tables:
+        for table, has_user, has_union in tables:
             if table.startswith(UNSNAPSHOTTED_TABLE_PREFIXES):
                 continue
-            where = ""
+            conditions = []
             if has_user and exclude_user_id is not None:
-                where = f" WHERE t.user_id IS DISTINCT FROM {int(exclude_user_id)}"
+                conditions.append(f"t.user_id IS DISTINCT FROM {int(exclude_user_id)}")
+            if has_union and victim_union_id is not None and table in UNION_SCOPED_PUBLIC_TABLES:
+                conditions.append(f"(t.union_id IS NULL OR t.union_id = {int(victim_union_id)})")
+            where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
             cursor.execute(
                 f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
                 f'FROM "{schema}"."{table}" t{where}'
@@ -79,7 +91,13 @@ def world(db):
         parent_node=victim_town, **union_kwargs(slug="victim-union", name="受害者机械厂工会")
     )
     with schema_context(victim_union.schema_name):
-        Branch.objects.create(name="受害者一车间分会")
+        victim_branch = Branch.objects.create(name="受害者一车间分会")
+    from membership.services import member_create
+    from tests.membership.helpers import member_kwargs
+
+    victim_member = member_create(
+        union=victim_union, **member_kwargs(name="受害者会员甲", branch=victim_branch, phone="13911112222")
+    )
 
     other_county = node_create(level="county", name="邻县总工会", division_code="330111")
     other_union = union_provision(
@@ -107,7 +125,31 @@ def world(db):
         ("User", victim_admin),
     ):
         victim_ids.append(to_global_id(type_name, obj.pk))
+    from api.core.ids import to_tenant_global_id
+
+    victim_ids += [
+        to_tenant_global_id("Branch", victim_union.pk, victim_branch.pk),
+        to_tenant_global_id("Member", victim_union.pk, victim_member.pk),
+    ]
     victim_ids.append(str(victim_union.pk))
+
+    # A transfer between the victim and a union of its own county: only those two unions may see or act on it.
+    from membership.services import member_create
+    from tests.membership.helpers import member_kwargs
+    from transfers.services import transfer_request_send
+
+    partner_union = union_provision(parent_node=victim_town, **union_kwargs(name="受害者伙伴工会"))
+    leaving = member_create(union=victim_union, **member_kwargs(name="受害者会员转出"))
+    victim_transfer = transfer_request_send(
+        origin_union=victim_union, member_id=leaving.pk, destination_union=partner_union
+    )
+    victim_ids.append(to_global_id("TransferRequest", victim_transfer.pk))
+
+    # A drive of the victim's county covering the victim union, with a pending application there.
+    from tests.drives.worlds import drive_victim_objects
+
+    drive_ids, drive_strings = drive_victim_objects(union=victim_union, county=victim_county)
+    victim_ids += drive_ids
 
     return {
         "victim_union": victim_union,
@@ -125,6 +167,13 @@ def world(db):
             victim_admin.username,
             victim_token.name,
             victim_token.prefix,
+            leaving.name,
+            victim_member.name,
+            victim_member.id_number_masked,
+            victim_member.phone,
+            victim_branch.name,
+            partner_union.name,
+            *drive_strings,
             *[i for i in victim_ids if len(i) > 6],
         ],
         "probers": {
@@ -168,7 +217,7 @@ def _probe(world, prober_name):
     if prober is not None:
         client.force_login(prober)
     before = {
-        **_table_fingerprints("public", exclude_user),
+        **_table_fingerprints("public", exclude_user, world["victim_union"].pk),
         **_table_fingerprints(victim_schema, exclude_user),
     }
 
@@ -182,7 +231,7 @@ def _probe(world, prober_name):
                     leaks.append(f"{call.kind} {call.field} on {host} returned {secret!r}: {body[:300]}")
 
     after = {
-        **_table_fingerprints("public", exclude_user),
+        **_table_fingerprints("public", exclude_user, world["victim_union"].pk),
         **_table_fingerprints(victim_schema, exclude_user),
     }
     changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))

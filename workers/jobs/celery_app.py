@@ -83,6 +83,7 @@ if _key_prefix:
 app.conf.include = [
     "jobs.provisioning",
     "jobs.fanout",
+    "jobs.imports",
 ]
 
 

@@ -1,0 +1,48 @@
+"""Root query fields for import and export jobs."""
+
+from __future__ import annotations
+
+import graphene
+from imports import selectors
+
+from accounts.access import AccessDenied, Perm
+from api.audit.pagination import paginate_queryset_desc
+from api.core.access import or_none, union_for
+from api.core.pagination import connection_args, empty_connection
+
+from .types import EXPORT_JOB, IMPORT_JOB, ExportJob, ImportJob, ImportJobConnection, job_for
+
+
+class ImportQueries(graphene.ObjectType):
+    import_job = graphene.Field(ImportJob, id=graphene.ID(required=True))
+    import_jobs = graphene.Field(
+        ImportJobConnection,
+        required=True,
+        union=graphene.ID(required=True),
+        description="A union's import jobs, newest first (union admins and the federation above).",
+        **connection_args(),
+    )
+    export_job = graphene.Field(ExportJob, id=graphene.ID(required=True))
+
+    @staticmethod
+    def resolve_import_job(root, info, id):
+        return or_none(job_for, info.context, id, IMPORT_JOB)
+
+    @staticmethod
+    def resolve_import_jobs(root, info, union, first=None, after=None):
+        try:
+            # The list shows every kind's jobs: it takes union.manage (each job also checks its own kind).
+            union_obj = union_for(info.context, union, Perm.UNION_MANAGE)
+        except AccessDenied:
+            return empty_connection(ImportJobConnection)
+        return paginate_queryset_desc(
+            selectors.import_job_list(union=union_obj),
+            ImportJobConnection,
+            keys=("id",),
+            first=first,
+            after=after,
+        )
+
+    @staticmethod
+    def resolve_export_job(root, info, id):
+        return or_none(job_for, info.context, id, EXPORT_JOB)

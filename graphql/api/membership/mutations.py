@@ -1,0 +1,202 @@
+"""Mutations on members: thin calls into membership.services (union hosts only; need member.manage)."""
+
+from __future__ import annotations
+
+import graphene
+
+from accounts.access import AccessDenied, Perm
+from api.core.errors import field_not_found
+from api.core.mutations import BaseMutation
+from api.organisation.access import branch_for
+from api.organisation.mutations import require_union_perm
+from membership import services
+from people.identity import id_decrypt
+
+from .access import member_for
+from .types import DuesPayment, Member
+
+
+def _managed_member(context, global_id, field: str = "id"):
+    require_union_perm(context, Perm.MEMBER_MANAGE)
+    try:
+        return member_for(context, global_id, Perm.MEMBER_MANAGE)
+    except AccessDenied:
+        raise field_not_found(field) from None
+
+
+def _branch(context, global_id):
+    try:
+        return branch_for(context, global_id)
+    except AccessDenied:
+        raise field_not_found("branch") from None
+
+
+def _actor_id(context):
+    return getattr(context.user, "pk", None)
+
+
+class MemberCreateInput(graphene.InputObjectType):
+    name = graphene.String(required=True)
+    id_number = graphene.String(
+        required=True, description="18 characters (15-digit legacy numbers accepted)."
+    )
+    employment_type = graphene.String(
+        required=True, description="An EmploymentType value: regular, agency, migrant, new_form, retired."
+    )
+    join_date = graphene.Date(required=True)
+    phone = graphene.String(description="11-digit mainland mobile number.")
+    ethnicity = graphene.String()
+    branch = graphene.ID()
+    card_number = graphene.String()
+
+
+class MemberCreate(BaseMutation):
+    """Register a member. A person who is a member of another union gets the error code active_elsewhere: start
+    a transfer (会员转接) instead."""
+
+    class Arguments:
+        input = MemberCreateInput(required=True)
+
+    member = graphene.Field(Member)
+
+    @classmethod
+    def perform(cls, info, context, input):
+        union = require_union_perm(context, Perm.MEMBER_MANAGE)
+        branch = _branch(context, input["branch"]) if input.get("branch") is not None else None
+        member = services.member_create(
+            union=union,
+            name=input["name"],
+            id_number=input["id_number"],
+            employment_type=input["employment_type"],
+            join_date=input["join_date"],
+            phone=input.get("phone") or "",
+            ethnicity=input.get("ethnicity") or "",
+            branch=branch,
+            card_number=input.get("card_number"),
+            actor_id=_actor_id(context),
+        )
+        return {"member": member}
+
+
+class MemberUpdateInput(graphene.InputObjectType):
+    """Only the fields sent are changed."""
+
+    name = graphene.String()
+    id_number = graphene.String(description="A corrected number; sex and birth date follow it.")
+    employment_type = graphene.String()
+    join_date = graphene.Date()
+    phone = graphene.String()
+    ethnicity = graphene.String()
+    branch = graphene.ID(description="Move the member to this branch.")
+    card_number = graphene.String()
+
+
+class MemberUpdate(BaseMutation):
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = MemberUpdateInput(required=True)
+
+    member = graphene.Field(Member)
+
+    @classmethod
+    def perform(cls, info, context, id, input):
+        member = _managed_member(context, id)
+        changes = {key: value for key, value in input.items() if value is not None}
+        before = {}
+        for key in changes:
+            if key == "id_number":
+                before[key] = member.id_number_masked  # masked again by the audit (sensitive field)
+            elif key == "branch":
+                before[key] = _branch_gid(context, member.branch_id)
+            else:
+                before[key] = getattr(member, key)
+        if "branch" in changes:
+            changes["branch"] = _branch(context, changes["branch"])
+        member = services.member_update(member=member, union=context.union, **changes)
+        return {"member": member, "_audit_before": before}
+
+
+def _branch_gid(context, branch_id):
+    from api.core.ids import to_tenant_global_id
+
+    return to_tenant_global_id("Branch", context.union.pk, branch_id) if branch_id else None
+
+
+class MemberChangeStatus(BaseMutation):
+    """Move a member along the lifecycle: active -> retained / transferred_out / withdrawn / expelled / deceased;
+    retained -> active / withdrawn / deceased / transferred_out. Reasons per status: retained: retired,
+    unemployed, employer_closed; withdrawn: voluntary, no_dues_auto; expelled: violation, criminal; deceased:
+    death; transferred_out: transfer, job_change; active (from retained): reemployed, reinstated."""
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        to_status = graphene.String(required=True, description="A MemberStatus value, e.g. retained.")
+        reason = graphene.String(required=True, description="A reason code for that status, e.g. retired.")
+        effective_on = graphene.Date(required=True)
+        note = graphene.String()
+
+    member = graphene.Field(Member)
+
+    @classmethod
+    def perform(cls, info, context, id, to_status, reason, effective_on, note=None):
+        member = _managed_member(context, id)
+        member = services.member_change_status(
+            member=member,
+            to_status=to_status,
+            reason=reason,
+            effective_on=effective_on,
+            note=note or "",
+            actor_id=_actor_id(context),
+            union=context.union,
+        )
+        return {"member": member}
+
+
+class MemberRevealIdNumber(BaseMutation):
+    """The full identity number of a member (needs member.manage). Every reveal is audited."""
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    member = graphene.Field(Member)
+    id_number = graphene.String()
+
+    @classmethod
+    def perform(cls, info, context, id):
+        member = _managed_member(context, id)
+        return {"member": member, "id_number": id_decrypt(member.id_number_encrypted)}
+
+    @classmethod
+    def audit_changes(cls, arguments, result):
+        # Which member was revealed, never the number itself.
+        return {"id_number_revealed": {"before": None, "after": result["member"].pk}}
+
+
+class DuesRecord(BaseMutation):
+    """Record dues (会费) for one month; recording the same month again updates it."""
+
+    class Arguments:
+        member = graphene.ID(required=True)
+        month = graphene.String(required=True, description='The month paid for, "2025-03".')
+        amount = graphene.Decimal(required=True)
+        paid_on = graphene.Date(required=True)
+
+    member = graphene.Field(Member)
+    dues_payment = graphene.Field(DuesPayment)
+
+    @classmethod
+    def perform(cls, info, context, member, month, amount, paid_on):
+        target = _managed_member(context, member, "member")
+        payment = services.dues_record(
+            member=target, month=month, amount=amount, paid_on=paid_on, union=context.union
+        )
+        target.refresh_from_db()
+        return {"member": target, "dues_payment": payment}
+
+
+class MembershipMutations(graphene.ObjectType):
+    member_create = MemberCreate.Field()
+    member_update = MemberUpdate.Field()
+    member_change_status = MemberChangeStatus.Field()
+    member_reveal_id_number = MemberRevealIdNumber.Field()
+    dues_record = DuesRecord.Field()

@@ -1,0 +1,72 @@
+"""Root query fields for members (union hosts only: a member list belongs to one union)."""
+
+from __future__ import annotations
+
+import graphene
+
+from api.core import ids
+from api.core.access import or_none
+from api.core.pagination import connection_args, empty_connection, paginate_queryset
+from api.organisation.access import BRANCH
+from membership import selectors
+from organisation.selectors import branch_subtree_ids
+
+from .access import member_for
+from .types import EmploymentTypeEnum, Member, MemberConnection, MemberStatusEnum, queue_member_relations
+
+
+class MembershipQueries(graphene.ObjectType):
+    members = graphene.Field(
+        MemberConnection,
+        required=True,
+        branch=graphene.ID(description="Only this branch and the branches below it."),
+        status=MemberStatusEnum(),
+        employment_type=EmploymentTypeEnum(),
+        search=graphene.String(
+            description='Name prefix, phone, full or masked identity number ("110105********0123"), or its last 4.'
+        ),
+        arrears_months=graphene.Int(
+            description="Only active members this many months or more behind with dues."
+        ),
+        description="Members of the union whose host serves the request (branch officers: their branches).",
+        **connection_args(),
+    )
+    member = graphene.Field(Member, id=graphene.ID(required=True))
+
+    @staticmethod
+    def resolve_members(
+        root,
+        info,
+        branch=None,
+        status=None,
+        employment_type=None,
+        search=None,
+        arrears_months=None,
+        first=None,
+        after=None,
+    ):
+        context = info.context
+        if context.union is None or not context.union_visible:
+            return empty_connection(MemberConnection)
+        branch_ids = None
+        if branch is not None:
+            pk = ids.decode_tenant_global_id(branch, BRANCH, context.union.pk)
+            if pk is None:
+                return empty_connection(MemberConnection)
+            branch_ids = branch_subtree_ids([pk])
+        queryset = selectors.member_list(
+            actor=context.actor,
+            union=context.union,
+            branch_ids=branch_ids,
+            status=getattr(status, "value", status),
+            employment_type=getattr(employment_type, "value", employment_type),
+            search=search,
+            arrears_months=arrears_months,
+        )
+        connection = paginate_queryset(queryset, MemberConnection, keys=("pk",), first=first, after=after)
+        queue_member_relations(info, connection.items)
+        return connection
+
+    @staticmethod
+    def resolve_member(root, info, id):
+        return or_none(member_for, info.context, id)

@@ -1,0 +1,108 @@
+"""Live facts from members: what one member contributes, and counting a whole union from its members table.
+
+Every service that changes a member computes the member's contribution before and after and applies the difference
+(to the member's branch row and to the union row, branch 0) with rollup.services.facts_apply, in the same
+transaction. `facts_count_union` counts the same figures from scratch; the two must always agree.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+from typing import NamedTuple
+
+from django.db import connection
+
+from rollup import indicators as ind
+
+from .models import EmploymentType, Member, MemberOrigin, MemberStatus, Sex
+
+
+class FactState(NamedTuple):
+    branch_id: int | None
+    status: str
+    sex: str
+    employment_type: str
+    join_date: date
+    origin: str
+
+
+def fact_state(member: Member) -> FactState:
+    return FactState(
+        member.branch_id, member.status, member.sex, member.employment_type, member.join_date, member.origin
+    )
+
+
+def contribution(state: FactState | None) -> Counter:
+    """{(indicator, period): count} for one member in `state` (None: a member that does not exist)."""
+    facts: Counter = Counter()
+    if state is None:
+        return facts
+    if state.status == MemberStatus.ACTIVE:
+        facts[(ind.MEMBERS, ind.STOCK)] += 1
+        if state.sex == Sex.FEMALE:
+            facts[(ind.FEMALE_MEMBERS, ind.STOCK)] += 1
+        if state.employment_type == EmploymentType.MIGRANT:
+            facts[(ind.MIGRANT_MEMBERS, ind.STOCK)] += 1
+        elif state.employment_type == EmploymentType.AGENCY:
+            facts[(ind.AGENCY_MEMBERS, ind.STOCK)] += 1
+        elif state.employment_type == EmploymentType.NEW_FORM:
+            facts[(ind.NEW_FORM_MEMBERS, ind.STOCK)] += 1
+    elif state.status == MemberStatus.RETAINED:
+        facts[(ind.RETAINED_MEMBERS, ind.STOCK)] += 1
+    # A flow: joining stays counted in its reporting year whatever happens to the member later.
+    if state.origin == MemberOrigin.JOINED:
+        facts[(ind.NEW_MEMBERS, ind.reporting_year(state.join_date))] += 1
+    return facts
+
+
+def deltas_for(
+    changes: Iterable[tuple[FactState | None, FactState | None]],
+) -> dict[tuple[int, str, str], int]:
+    """Fact deltas for (before, after) member states, at branch level and union level (branch 0)."""
+    deltas: Counter = Counter()
+    for before, after in changes:
+        for state, sign in ((before, -1), (after, 1)):
+            if state is None:
+                continue
+            for (indicator, period), count in contribution(state).items():
+                deltas[(0, indicator, period)] += sign * count
+                if state.branch_id:
+                    deltas[(state.branch_id, indicator, period)] += sign * count
+    return {key: value for key, value in deltas.items() if value}
+
+
+def facts_count_union() -> dict[tuple[int, str, str], int]:
+    """Count every membership fact of the union in the connection's schema, from its members table."""
+    sql = """
+        SELECT branch_id,
+               count(*) FILTER (WHERE status = 'active'),
+               count(*) FILTER (WHERE status = 'active' AND sex = 'female'),
+               count(*) FILTER (WHERE status = 'active' AND employment_type = 'migrant'),
+               count(*) FILTER (WHERE status = 'active' AND employment_type = 'agency'),
+               count(*) FILTER (WHERE status = 'active' AND employment_type = 'new_form'),
+               count(*) FILTER (WHERE status = 'retained')
+        FROM membership_member GROUP BY branch_id
+    """
+    flow_sql = """
+        SELECT branch_id,
+               (extract(year FROM join_date)::int + CASE WHEN extract(month FROM join_date) >= %s THEN 1 ELSE 0 END),
+               count(*)
+        FROM membership_member WHERE origin = 'joined' GROUP BY 1, 2
+    """
+    facts: Counter = Counter()
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        for branch_id, *counts in cursor.fetchall():
+            for indicator, count in zip(ind.MEMBER_STOCK_INDICATORS, counts, strict=True):
+                if count:
+                    facts[(0, indicator, ind.STOCK)] += count
+                    if branch_id:
+                        facts[(branch_id, indicator, ind.STOCK)] += count
+        cursor.execute(flow_sql, [ind.REPORTING_YEAR_START_MONTH])
+        for branch_id, year, count in cursor.fetchall():
+            facts[(0, ind.NEW_MEMBERS, str(year))] += count
+            if branch_id:
+                facts[(branch_id, ind.NEW_MEMBERS, str(year))] += count
+    return dict(facts)
