@@ -116,9 +116,8 @@ def csv_file(header, rows) -> bytes:
 
 
 def fresh_union(county, n: int):
-    from imports.services import import_job_create, import_job_run
-
     from federations.services import union_provision
+    from imports.services import import_job_create, import_job_run
 
     union = union_provision(
         parent_node=county,
@@ -209,11 +208,11 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from imports.registry import importer_kinds
 
     from federations.models import FederationNode
     from federations.schema_template import template_schema_ensure
     from federations.services import node_create
+    from imports.registry import importer_kinds
 
     # A 100,000-row file is larger than the default upload limit for some layouts; the bench measures speed.
     settings.UNIONHUB_FILE_MAX_BYTES = {**settings.UNIONHUB_FILE_MAX_BYTES, "imports": 200 * 1024 * 1024}

@@ -57,7 +57,6 @@ def read_xlsx(content: bytes) -> list[list]:
 def run_import(union, filename: str, content: bytes, kind: str = "branches"):
     """Create the job as the API does and run the task function directly; returns the finished job."""
     from imports.services import import_job_create
-
     from jobs.imports import import_job_run_task
 
     job = import_job_create(kind=kind, filename=filename, content=content, union=union)

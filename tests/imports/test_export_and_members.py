@@ -37,8 +37,8 @@ def test_export_xlsx_never_writes_a_formula_and_keeps_numbers():
 
 def test_branch_export_writes_parents_first_and_imports_back(union):
     from django_tenants.utils import tenant_context
-    from imports.services import export_job_create, export_job_run
 
+    from imports.services import export_job_create, export_job_run
     from organisation.models import Branch
 
     with tenant_context(union):

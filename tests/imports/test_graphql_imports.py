@@ -202,9 +202,8 @@ def test_export_branches_downloads_an_xlsx_with_chinese_headers(
 
 
 def test_jobs_of_one_union_are_invisible_to_others(union, admin, county):
-    from imports.services import import_job_create
-
     from federations.services import node_create, union_provision
+    from imports.services import import_job_create
     from tests.factories import union_kwargs
 
     job = import_job_create(

@@ -129,7 +129,6 @@ def test_header_variants_from_templates_are_recognised(union):
 def test_bad_uploads_are_refused_before_any_job_exists(union, filename, content, code):
     from imports.models import ImportJob
     from imports.services import import_job_create
-
     from unionhub.errors import DomainValidationError
 
     with pytest.raises(DomainValidationError) as caught:
@@ -142,7 +141,6 @@ def test_bad_uploads_are_refused_before_any_job_exists(union, filename, content,
 def test_a_50_mb_file_is_refused_with_the_limit_named(union):
     from imports.models import ImportJob
     from imports.services import import_job_create
-
     from unionhub.errors import DomainValidationError
 
     content = b"\xe5\x90\x8d\xe7\xa7\xb0,\xe7\xb1\xbb\xe5\x9e\x8b\n" + b"a,b\n" * (50 * MB // 4)
@@ -239,7 +237,6 @@ def test_a_crash_mid_job_resumes_without_writing_any_row_twice(union, monkeypatc
     from imports.models import ImportJob, ImportRejection
     from imports.registry import importer_get
     from imports.services import import_job_create
-
     from jobs.imports import import_job_run_task
 
     importer = importer_get("branches")
@@ -310,8 +307,8 @@ def test_the_task_runs_in_the_unions_schema_through_celery_eager(
     union, settings, django_capture_on_commit_callbacks
 ):
     from django.db import connection
-    from imports.services import import_job_create
 
+    from imports.services import import_job_create
     from jobs.celery_app import app, enqueue_on_commit
     from jobs.imports import import_job_run_task
 

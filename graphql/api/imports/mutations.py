@@ -10,8 +10,6 @@ import binascii
 
 import graphene
 from django.utils.translation import gettext as _
-from imports import services
-from imports.registry import importer_get
 
 from accounts.access import AccessDenied
 from api.core.access import union_for
@@ -19,6 +17,8 @@ from api.core.errors import field_not_found
 from api.core.mutations import BaseMutation
 from audit.services import audit_record
 from files.checks import max_upload_bytes
+from imports import services
+from imports.registry import importer_get
 from jobs.celery_app import enqueue_on_commit
 from jobs.imports import export_job_run_task, import_job_run_task
 from unionhub.errors import DomainValidationError

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import graphene
-from imports import selectors
 
 from accounts.access import AccessDenied, Perm
 from api.audit.pagination import paginate_queryset_desc
 from api.core.access import or_none, union_for
 from api.core.pagination import connection_args, empty_connection
+from imports import selectors
 
 from .types import EXPORT_JOB, IMPORT_JOB, ExportJob, ImportJob, ImportJobConnection, job_for
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import graphene
-from imports import models, selectors
-from imports.registry import importer_get, importer_kinds
 
 from accounts.access import AccessDenied
 from api.core import ids
 from api.core.pagination import CountableConnection
 from api.core.types import Node, enum_from_choices
+from imports import models, selectors
+from imports.registry import importer_get, importer_kinds
 
 IMPORT_JOB = "ImportJob"
 EXPORT_JOB = "ExportJob"
