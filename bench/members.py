@@ -10,6 +10,12 @@ the importer's interface (membership.validation.member_row_validate + services.m
   * validates and writes `import-rows` members into one fresh union in batches of 1,000 (rows -> members,
     history, person index, live facts), i.e. the membership part of a 100,000-row import.
 Prints the figures and writes bench/results/members.json.
+
+Connections: Django's test client does not close the database connection after a request, so the timed requests
+share one connection, as a production worker does with persistent connections (DATABASE_CONN_MAX_AGE > 0, the
+recommended setting). `--new-connection-per-request` closes it before every request instead (DATABASE_CONN_MAX_AGE=0
+in production: each request then also pays the connection set-up and PostgreSQL's catalog cache warm-up, ~10 ms).
+`--import-rows 0` skips the import part.
 """
 
 from __future__ import annotations
@@ -109,6 +115,11 @@ def main() -> None:
     parser.add_argument("--per-union", type=int, default=300)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--new-connection-per-request",
+        action="store_true",
+        help="close the database connection before every timed request (as with DATABASE_CONN_MAX_AGE=0)",
+    )
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "members.json"))
     args = parser.parse_args()
 
@@ -124,6 +135,7 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
     from django.test import Client
     from django_tenants.utils import schema_context
 
@@ -169,6 +181,8 @@ def main() -> None:
     latencies = []
     for i in range(args.requests + 20):
         union = rng.choice(unions)
+        if args.new_connection_per_request:
+            connection.close()
         t0 = time.perf_counter()
         response = client.post(
             "/graphql/",
@@ -213,6 +227,7 @@ def main() -> None:
         "fill_seconds": round(fill_seconds, 1),
         "members_written_this_run": filled,
         "members_first_50": query_figures,
+        "connection": "new per request" if args.new_connection_per_request else "persistent",
         "import_validate_and_write": import_figures,
     }
     Path(args.output).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")

@@ -8,7 +8,8 @@
         natural_key = ("parent_name", "name")          # fields; a repeat within the file is rejected
         def prepare(self, union, *, user=None): ...    # prefetch lookups once -> ctx
         def validate(self, row, ctx): ...              # -> (clean, []) or (None, [CellError, ...])
-        def write_batch(self, rows, ctx): ...          # bulk write of clean rows (inside the batch transaction)
+        def write_batch(self, rows, ctx): ...          # bulk write of clean rows (inside the batch transaction);
+                                                       # may return {row index: RowOutcome} for rows not written
         def export_rows(self, union): ...              # rows for export, in `export_headers` order
 
 `validate` gets the row as {field: text} (cells stripped, "" when empty) and may record what it accepted in ctx
@@ -37,6 +38,16 @@ class CellError:
         return f"{self.column}：{self.message}" if self.column else self.message
 
 
+@dataclass(frozen=True)
+class RowOutcome:
+    """A valid row that `write_batch` handled without writing it as a record, e.g. a person who holds membership in
+    another union became a transfer request. It is listed in the job's error file with `reason` and counted in
+    ImportJob.transfers_requested when `transfer_requested`, else in rejected_rows."""
+
+    reason: str
+    transfer_requested: bool = False
+
+
 class Importer:
     kind: str = ""
     label = ""  # what is imported, shown to users, e.g. "分会/小组"
@@ -62,7 +73,8 @@ class Importer:
     def validate(self, row: dict[str, str], ctx) -> tuple[dict | None, list[CellError]]:
         raise NotImplementedError
 
-    def write_batch(self, rows: list[dict], ctx) -> None:
+    def write_batch(self, rows: list[dict], ctx) -> dict[int, RowOutcome] | None:
+        """Write the batch's clean rows. Rows handled otherwise are returned by their index in `rows`."""
         raise NotImplementedError
 
     # Export: the canonical headers (first header of each field), rows in the same order.

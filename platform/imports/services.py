@@ -242,7 +242,7 @@ class _Run:
                     self.first_row.setdefault(key, number)
             return
 
-        accepted, rejected = [], []
+        accepted, accepted_cells, rejected = [], [], []
         mapped = [(number, cells, self._row(cells)) for number, cells in rows]
         self.importer.prepare_batch([row for _n, _c, row in mapped], self.ctx)
         for number, cells, row in mapped:
@@ -280,24 +280,37 @@ class _Run:
                 )
             else:
                 accepted.append(clean)
+                accepted_cells.append((number, cells))
 
         with transaction.atomic():
             locked = ImportJob.objects.select_for_update().only("committed_batches").get(pk=self.job.pk)
             if locked.committed_batches != index:
                 raise _Superseded
+            outcomes = {}
             if accepted:
                 try:
-                    self.importer.write_batch(accepted, self.ctx)
+                    outcomes = self.importer.write_batch(accepted, self.ctx) or {}
                 except DomainValidationError as exc:
                     raise BatchConflict(str(exc)) from exc
+            # Valid rows the importer did not write as records (e.g. turned into transfer requests) go to the
+            # error file with their reason, in the same transaction.
+            transfers = sum(1 for outcome in outcomes.values() if outcome.transfer_requested)
+            for i, outcome in sorted(outcomes.items()):
+                number, cells = accepted_cells[i]
+                rejected.append(
+                    ImportRejection(
+                        job_id=self.job.pk, row_number=number, values=cells, reason=outcome.reason
+                    )
+                )
             if rejected:
                 ImportRejection.objects.bulk_create(rejected)
             ImportJob.objects.filter(pk=self.job.pk).update(
                 status=ImportStatus.WRITING,
                 committed_batches=index + 1,
                 processed_rows=F("processed_rows") + len(rows),
-                accepted_rows=F("accepted_rows") + len(accepted),
-                rejected_rows=F("rejected_rows") + len(rejected),
+                accepted_rows=F("accepted_rows") + len(accepted) - len(outcomes),
+                rejected_rows=F("rejected_rows") + len(rejected) - transfers,
+                transfers_requested=F("transfers_requested") + transfers,
                 updated_at=timezone.now(),
             )
         self.job.committed_batches = index + 1
@@ -313,7 +326,7 @@ def _error_rows(job: ImportJob, width: int):
 def _finish(job: ImportJob, importer: Importer) -> None:
     job.refresh_from_db()
     error_key = ""
-    if job.rejected_rows:
+    if job.rejected_rows or job.transfers_requested:
         header = list(job.headers)
         content = export_xlsx(
             [*header, ERROR_COLUMN, ROW_NUMBER_COLUMN], _error_rows(job, len(header)), sheet_title="错误行"

@@ -150,6 +150,7 @@ def id_hash(number: str) -> str:
 # --- encryption with key rotation -------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4)  # id_encrypt asks for it per row (bulk imports)
 def derived_dev_key(secret_key: str) -> str:
     """A Fernet key derived from SECRET_KEY: for development and tests when no encryption key is configured."""
     digest = hashlib.sha256(b"unionhub-pii-encryption:" + secret_key.encode()).digest()

@@ -1,7 +1,8 @@
 """Member transfers between unions (会员转接), in the public schema so both unions see the same row.
 
 A transfer carries only what the destination needs to create the member (name, employment type, the identity number
-encrypted and masked, the keyed hash); phone and ethnicity are copied from the origin's member row at completion.
+encrypted and masked, the keyed hash, the original join date); phone, ethnicity and dues are copied from the origin's
+member row at completion.
 No foreign key points into a tenant schema: member and branch ids are plain integers.
 """
 
@@ -62,7 +63,10 @@ class TransferRequest(models.Model):
     decided_by_id = models.BigIntegerField(null=True, blank=True)
     rejected_by_side = models.CharField(max_length=20, choices=TransferSide.choices, blank=True)
     reject_reason = models.CharField(_("拒绝原因"), max_length=500, blank=True)
-    transfer_date = models.DateField(_("转接日期"), null=True, blank=True)  # join date at the destination
+    # Membership is continuous ("join once, transfer dynamically"): the destination member keeps the date the
+    # person first joined; the transfer date only marks the move (the status history at both ends).
+    original_join_date = models.DateField(_("入会日期"), null=True, blank=True)
+    transfer_date = models.DateField(_("转接日期"), null=True, blank=True)  # when the move took effect
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

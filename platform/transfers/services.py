@@ -13,6 +13,10 @@ Completion (`transfer_accept`) changes both unions in ONE transaction on one con
 transferred_out (history kept), a new member is created at the destination, the person index moves, and both unions'
 live facts change, all through the membership services. Any failure leaves both unions as they were.
 
+Membership is continuous ("join once, transfer dynamically"): the destination member keeps the person's ORIGINAL join
+date (carried on the request as `original_join_date`) and dues paid-through date; the transfer date is the
+`effective_on` of the status-history rows at both ends and is named in their notes.
+
 Every service locks the transfer row first, so two concurrent decisions cannot both pass the status check.
 """
 
@@ -164,6 +168,7 @@ def transfer_request_send(
             id_number_masked=member.id_number_masked,
             name=member.name,
             employment_type=member.employment_type,
+            original_join_date=member.join_date,
             origin_member_id=member.pk,
             note=(note or "").strip()[:500],
             requested_by_id=actor_id,
@@ -222,6 +227,7 @@ def transfer_request_from_conflict(
             id_number_masked=mask_id(parsed.number),
             name=name,
             employment_type=employment_type,
+            original_join_date=origin_member.join_date,
             origin_member_id=person.member_id,
             destination_branch_id=branch_id,
             note=(note or "").strip()[:500],
@@ -340,7 +346,7 @@ def transfer_accept(
     `branch_id` (a branch of the destination) overrides the one named in the request. Accepting a decided transfer
     is a field error ("already_decided"), so a repeated click changes nothing.
     """
-    from membership.models import MemberOrigin, MemberStatus, MemberStatusChange
+    from membership.models import Member, MemberOrigin, MemberStatus, MemberStatusChange
     from membership.services import member_change_status, member_create
     from people.identity import id_decrypt
 
@@ -355,6 +361,9 @@ def transfer_accept(
         )
         member = _check_still_at_origin(transfer, lock=True)
         today = timezone.localdate()
+        # The origin's row is the record of when the person joined (it may have been corrected since the request).
+        joined = member.join_date or transfer.original_join_date
+        dates = {"joined": f"{joined:%Y-%m-%d}", "on": f"{today:%Y-%m-%d}"}
 
         member_change_status(
             union=origin,
@@ -362,7 +371,7 @@ def transfer_accept(
             to_status=MemberStatus.TRANSFERRED_OUT,
             reason=REASON_OUT,
             effective_on=today,
-            note=_("转入%(union)s") % {"union": destination.name},
+            note=_("%(on)s转入%(union)s") % {"union": destination.name, **dates},
             actor_id=actor_id,
         )
         new_member = member_create(
@@ -370,19 +379,26 @@ def transfer_accept(
             name=transfer.name,
             id_number=id_decrypt(transfer.id_number_encrypted),
             employment_type=transfer.employment_type,
-            join_date=today,
+            join_date=joined,  # continuous membership: the original join date, not the transfer date
             phone=member.phone,
             ethnicity=member.ethnicity,
             branch=branch_id,
             actor_id=actor_id,
             origin=MemberOrigin.TRANSFERRED_IN,  # not a new member: the person's figures move, they do not grow
         )
-        # The destination's history says where the member came from (member_create wrote the row).
+        # member_create dated the arrival at the join date; at the destination it took effect today. Dues paid at
+        # the origin carry over, so a long-standing member is not in arrears the day they arrive.
         with schema_context(destination.schema_name):
-            MemberStatusChange.objects.filter(member_id=new_member.pk).update(
-                note=_("由%(union)s转入") % {"union": origin.name}
+            Member.objects.filter(pk=new_member.pk).update(
+                status_changed_on=today, dues_paid_through=member.dues_paid_through
             )
+            MemberStatusChange.objects.filter(member_id=new_member.pk).update(
+                effective_on=today,
+                note=_("%(on)s由%(union)s转入（入会日期%(joined)s）") % {"union": origin.name, **dates},
+            )
+        new_member.status_changed_on, new_member.dues_paid_through = today, member.dues_paid_through
 
+        transfer.original_join_date = joined
         _transfer_mark_accepted(transfer, new_member_id=new_member.pk, on=today, actor_id=actor_id)
     return transfer
 
@@ -400,6 +416,7 @@ def _transfer_mark_accepted(
         update_fields=[
             "status",
             "destination_member_id",
+            "original_join_date",
             "transfer_date",
             "decided_at",
             "decided_by_id",

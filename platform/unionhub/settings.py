@@ -261,6 +261,9 @@ UNIONHUB_JOIN_RATE_LIMITS = {
     "per_link": int(os.environ.get("UNIONHUB_JOIN_RATE_PER_LINK", "600")),
     "per_address": int(os.environ.get("UNIONHUB_JOIN_RATE_PER_ADDRESS", "30")),
 }
+# Reverse proxies in front of the app that append to X-Forwarded-For (audit.middleware.client_ip, used by the audit
+# log and the joining rate limits). 0 = trust REMOTE_ADDR only; never more than the proxies really there.
+UNIONHUB_TRUSTED_PROXY_COUNT = int(os.environ.get("UNIONHUB_TRUSTED_PROXY_COUNT", "0"))
 
 # Secrets for personal data: HMAC key for identity-number lookups, encryption keys (rotation: first encrypts).
 UNIONHUB_PII_HMAC_KEY = os.environ.get("UNIONHUB_PII_HMAC_KEY", SECRET_KEY)

@@ -106,9 +106,11 @@ class Member(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="members",
+        db_index=False,  # member_branch_status (branch, status) serves lookups by branch
     )
     join_date = models.DateField(_("入会日期"))
-    card_number = models.CharField(_("会员证号"), max_length=30, null=True, blank=True, unique=True)
+    # Unique through Meta.constraints: a unique field would also get a LIKE index nothing uses.
+    card_number = models.CharField(_("会员证号"), max_length=30, null=True, blank=True)
     # Transfers in keep their original join date and do not count as new members of this union.
     origin = models.CharField(
         _("会籍来源"), max_length=20, choices=MemberOrigin.choices, default=MemberOrigin.JOINED
@@ -118,7 +120,7 @@ class Member(models.Model):
     # (HMAC, same key in every union) to find duplicates here and the person's membership elsewhere.
     id_kind = models.CharField(_("证件类型"), max_length=20, choices=IdKind.choices, default=IdKind.RESIDENT)
     id_number_encrypted = models.TextField(editable=False)
-    id_number_masked = models.CharField(_("证件号码"), max_length=24, editable=False, db_index=True)
+    id_number_masked = models.CharField(_("证件号码"), max_length=24, editable=False)
     id_hash = models.CharField(max_length=64, editable=False)
     id_last4 = models.CharField(
         max_length=4, editable=False, default=""
@@ -140,6 +142,7 @@ class Member(models.Model):
         verbose_name_plural = _("会员")
         ordering = ["id"]
         constraints = [
+            models.UniqueConstraint(fields=["card_number"], name="member_card_number_unique"),
             # One holding membership per person in this union; history rows (transferred out, withdrawn) may repeat.
             # Written as OR rather than IN: PostgreSQL re-parses an IN list from pg_get_indexdef into a different
             # expression, so a schema cloned from the template would not match a migrated one.
@@ -157,6 +160,8 @@ class Member(models.Model):
             models.Index(fields=["id_last4"], name="member_id_last4"),
             models.Index(fields=["phone"], name="member_phone"),
             models.Index(fields=["id_hash"], name="member_id_hash"),
+            # Search by the masked number is an exact match: no LIKE index (db_index would add one).
+            models.Index(fields=["id_number_masked"], name="member_id_masked"),
         ]
 
     def __str__(self) -> str:
@@ -182,7 +187,8 @@ class MemberStatusChange(models.Model):
 class DuesPayment(models.Model):
     """Dues (会费) for one member and one month."""
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="dues_payments")
+    # No index of its own: dues_one_per_member_month (member, month) serves lookups by member.
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="dues_payments", db_index=False)
     month = models.DateField(_("月份"))  # first day of the month
     amount = models.DecimalField(_("金额"), max_digits=10, decimal_places=2)
     paid_on = models.DateField(_("缴纳日期"))

@@ -14,20 +14,22 @@ For other parts:
 from __future__ import annotations
 
 from calendar import monthrange
+from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from imports.copy import copy_insert, copy_rows, ids_reserve
 from people.identity import id_encrypt, id_reencrypt, mask_id
 from people.models import PersonMembership
 from rollup import indicators as ind
 from rollup.services import facts_apply, facts_replace
 from unionhub.errors import DomainValidationError, FieldError
 
-from .facts import deltas_for, fact_state, facts_count_union
+from .facts import FactState, deltas_for, fact_state, facts_count_union
 from .models import (
     HOLDING_STATUSES,
     STATUS_REASONS,
@@ -76,6 +78,11 @@ def _branch_id(branch, errors: list[FieldError]) -> int | None:
     from organisation.models import Branch
 
     if branch is None:
+        return None
+    # A Branch object read in another union's schema may share its id with one of ours: refuse it by its schema.
+    schema = getattr(branch, "loaded_from_schema", None)
+    if schema is not None and schema != connection.schema_name:
+        errors.append(FieldError("branch", "not_found", _("本工会没有这个分会或小组。")))
         return None
     branch_id = getattr(branch, "pk", branch)
     try:
@@ -453,6 +460,80 @@ def dues_auto_withdraw_run(
 # --- bulk import and maintenance ---------------------------------------------------------------------------------
 
 
+def _copy_layout(
+    model, per_row: tuple[str, ...], *, now, fixed: dict | None = None
+) -> tuple[list[str], tuple]:
+    """COPY columns for `model`: the `per_row` attnames first, then every other concrete field but the id with one
+    value for the whole batch: `fixed[attname]`, else what the ORM would write (the default; auto_now(_add): `now`),
+    so a field added to the model later needs no change here."""
+    fixed = fixed or {}
+    columns = [model._meta.get_field(name).column for name in per_row]
+    constants = []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.attname in per_row:
+            continue
+        columns.append(field.column)
+        if field.attname in fixed:
+            constants.append(fixed[field.attname])
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            constants.append(now)
+        else:
+            constants.append(field.get_db_prep_save(field.get_default(), connection))
+    return columns, tuple(constants)
+
+
+_MEMBER_ROW_FIELDS = (
+    "id",
+    "name",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "phone",
+    "employment_type",
+    "branch_id",
+    "join_date",
+    "card_number",
+    "origin",
+    "id_kind",
+    "id_number_encrypted",
+    "id_number_masked",
+    "id_hash",
+    "id_last4",
+    "status",
+    "status_reason",
+    "status_changed_on",
+)
+_HISTORY_ROW_FIELDS = ("member_id", "effective_on")
+_ID, _SEX, _EMPLOYMENT_TYPE, _BRANCH_ID, _JOIN_DATE, _ID_HASH = (
+    _MEMBER_ROW_FIELDS.index(name)
+    for name in ("id", "sex", "employment_type", "branch_id", "join_date", "id_hash")
+)
+# The batch's claims on the person index go through a temporary table, so one INSERT ... ON CONFLICT DO NOTHING
+# both writes them and names the people already held elsewhere (absent from RETURNING).
+_CLAIMS_TABLE = "uh_import_person_claims"
+
+
+def _claim_people(*, union, claims: list[tuple[str, int]]) -> set[str]:
+    """Add (id_hash, member_id) rows for `union` to the person index; returns the hashes that were free (written)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {_CLAIMS_TABLE} "
+            "(id_hash varchar(64) NOT NULL, member_id bigint NOT NULL)"
+        )
+        copy_rows(f"pg_temp.{_CLAIMS_TABLE}", ["id_hash", "member_id"], claims)
+        cursor.execute(
+            f"""
+            WITH claims AS (DELETE FROM pg_temp.{_CLAIMS_TABLE} RETURNING id_hash, member_id)
+            INSERT INTO public.{PersonMembership._meta.db_table} (id_hash, union_id, member_id, status, updated_at)
+            SELECT id_hash, %s, member_id, %s, now() FROM claims
+            ON CONFLICT (id_hash) DO NOTHING
+            RETURNING id_hash
+            """,
+            [union.pk, MemberStatus.ACTIVE.value],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
 def members_bulk_create(*, union, rows: list[dict], actor_id: int | None = None) -> list[Member]:
     """Write rows cleaned by validation.member_row_validate (one batch, e.g. 1,000 rows): members, their history,
     the person index and the live facts with a handful of statements. All or nothing: a person claimed by another
@@ -460,26 +541,47 @@ def members_bulk_create(*, union, rows: list[dict], actor_id: int | None = None)
     if not rows:
         return []
     with in_union(union), transaction.atomic():
-        members = []
-        for row in rows:
-            member = Member(
-                name=row["name"],
-                employment_type=row["employment_type"],
-                join_date=row["join_date"],
-                phone=row.get("phone") or "",
-                ethnicity=row.get("ethnicity") or "",
-                card_number=row.get("card_number") or None,
-                branch_id=row.get("branch_id"),
-                origin=MemberOrigin.JOINED,
-                status=MemberStatus.ACTIVE,
-                status_reason=MemberOrigin.JOINED,
-                status_changed_on=row["join_date"],
-            )
-            _set_identity(member, row)
-            members.append(member)
+        # COPY with ids reserved from the sequence: the history and the person index point at the new members
+        # without reading them back; the returned Member objects are built from the same values. Rows are made
+        # (and their numbers encrypted) while COPY streams, so PostgreSQL inserts while Python encrypts.
+        now = timezone.now()
+        member_columns, member_constants = _copy_layout(Member, _MEMBER_ROW_FIELDS, now=now)
+        joined, active = MemberOrigin.JOINED.value, MemberStatus.ACTIVE.value
+        values: list[tuple] = []
+        # Reserved before the COPY: nothing else may run on the connection while it streams.
+        ids = ids_reserve(Member, len(rows))
+
+        def member_values():
+            for pk, row in zip(ids, rows, strict=True):
+                number = row["id_number"]
+                value = (
+                    pk,
+                    row["name"],
+                    row["sex"],
+                    row["birth_date"],
+                    row.get("ethnicity") or "",
+                    row.get("phone") or "",
+                    row["employment_type"],
+                    row.get("branch_id"),
+                    row["join_date"],
+                    row.get("card_number") or None,
+                    joined,
+                    row["id_kind"],
+                    id_encrypt(number),
+                    mask_id(number),
+                    row["id_hash"],
+                    number[-4:],
+                    active,
+                    joined,
+                    row["join_date"],
+                    *member_constants,
+                )
+                values.append(value)
+                yield value
+
         try:
             with transaction.atomic():
-                Member.objects.bulk_create(members)
+                copy_rows(connection.ops.quote_name(Member._meta.db_table), member_columns, member_values())
         except IntegrityError as exc:
             field = "card_number" if "card_number" in str(exc) else "id_number"
             raise DomainValidationError.single(
@@ -487,40 +589,47 @@ def members_bulk_create(*, union, rows: list[dict], actor_id: int | None = None)
                 "duplicate",
                 _("本批数据与现有会员重复（身份证号码或会员证号），请重新校验。"),
             ) from exc
-        MemberStatusChange.objects.bulk_create(
-            [
-                MemberStatusChange(
-                    member=member,
-                    from_status="",
-                    to_status=MemberStatus.ACTIVE,
-                    reason=MemberOrigin.JOINED,
-                    effective_on=member.join_date,
-                    actor_id=actor_id,
-                )
-                for member in members
-            ]
-        )
-        PersonMembership.objects.bulk_create(
-            [
-                PersonMembership(id_hash=m.id_hash, union=union, member_id=m.pk, status=m.status)
-                for m in members
-            ],
-            ignore_conflicts=True,
-        )
-        hashes = [m.id_hash for m in members]
-        claimed = dict(
-            PersonMembership.objects.filter(id_hash__in=hashes).values_list("id_hash", "member_id")
-        )
+
+        free = _claim_people(union=union, claims=[(value[_ID_HASH], value[_ID]) for value in values])
         errors = [
             FieldError(
                 f"rows.{index}.id_number", "active_elsewhere", _("此人已是其他工会的会员，请办理会员转接。")
             )
-            for index, member in enumerate(members)
-            if claimed.get(member.id_hash) != member.pk
+            for index, value in enumerate(values)
+            if value[_ID_HASH] not in free
         ]
         if errors:
             raise DomainValidationError(errors)
-        facts_apply(union=union, deltas=deltas_for((None, fact_state(m)) for m in members))
+
+        history_columns, history_constants = _copy_layout(
+            MemberStatusChange,
+            _HISTORY_ROW_FIELDS,
+            now=now,
+            fixed={"from_status": "", "to_status": active, "reason": joined, "actor_id": actor_id},
+        )
+        copy_insert(
+            MemberStatusChange,
+            history_columns,
+            [(value[_ID], value[_JOIN_DATE], *history_constants) for value in values],
+        )
+
+        # Members of a batch share a few fact states (branch, sex, employment type, join year): count each once.
+        states = Counter(
+            FactState(
+                value[_BRANCH_ID], active, value[_SEX], value[_EMPLOYMENT_TYPE], value[_JOIN_DATE], joined
+            )
+            for value in values
+        )
+        deltas: Counter = Counter()
+        for state, count in states.items():
+            for key, delta in deltas_for([(None, state)]).items():
+                deltas[key] += delta * count
+        facts_apply(union=union, deltas=deltas)
+
+        # Model instances as the ORM would return them after a save, in concrete-field order.
+        by_column = {column: i for i, column in enumerate(member_columns)}
+        order = [by_column[field.column] for field in Member._meta.concrete_fields]
+        members = [Member.from_db(connection.alias, None, [value[i] for i in order]) for value in values]
     return members
 
 

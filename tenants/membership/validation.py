@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,9 +38,12 @@ EMPLOYMENT_TYPE_ALIASES = {
 }
 
 
+_EMPLOYMENT_CODES = frozenset(EmploymentType.values)  # .values builds a new list on every access
+
+
 def employment_type_code(raw) -> str | None:
     text = str(raw or "").strip()
-    if text in EmploymentType.values:
+    if text in _EMPLOYMENT_CODES:
         return text
     for code, label in EmploymentType.choices:
         if text == str(label):
@@ -149,7 +153,8 @@ def member_fields_clean(
     clean: dict = {}
     identity = None
     if "id_number" in values:
-        identity = _collect(errors, parse_identity_number, values["id_number"])
+        # `today` passed on: timezone.localdate() per row is a measurable share of a 100,000-row import.
+        identity = _collect(errors, partial(parse_identity_number, today=today), values["id_number"])
         if identity is not None:
             clean.update(identity_fields(identity))
     if "name" in values:

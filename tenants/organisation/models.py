@@ -1,6 +1,6 @@
 """Units inside one grassroots union: branches (分会), workshop unions (车间工会) and union groups (工会小组)."""
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -39,3 +39,17 @@ class Branch(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # The schema (union) this row was read from or saved to. Every union numbers its branches from 1, so an id alone
+    # does not say which union a Branch object belongs to: services given one check this marker.
+    loaded_from_schema: str | None = None
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance.loaded_from_schema = connection.schema_name
+        return instance
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.loaded_from_schema = connection.schema_name

@@ -153,3 +153,19 @@ def test_mutations_refused_over_get(tree):
         HTTP_HOST="testserver",
     )
     assert response.status_code == 405
+
+
+def test_invalid_queries_answered_alike_on_every_request(tree):
+    # Parsing and the standard rules are cached per query text; failures must not be, nor change the answer.
+    api = client_for(tree.fed_admin_a)
+    for _ in range(2):
+        unknown = api.post("{ viewer { noSuchField } }")
+        assert unknown.status_code == 400
+        assert error_messages(unknown.json()) == ["Cannot query field 'noSuchField' on type 'Viewer'."]
+        broken = api.post("{ viewer { user { username }")
+        assert broken.status_code == 400
+        assert error_messages(broken.json())[0].startswith("Syntax Error")
+    for _ in range(2):
+        assert api.run("{ viewer { user { username } } }") == {
+            "viewer": {"user": {"username": tree.fed_admin_a.username}}
+        }

@@ -64,6 +64,7 @@ def test_requested_released_accepted_moves_the_member_and_both_unions_figures(wo
         branch=world.origin_branch,
         phone="13800001111",
         ethnicity="回族",
+        join_date=date(2019, 3, 8),
     )
     already_here = join(world.destination, name="赵六")
     before_dest = union_state(world.destination)
@@ -87,6 +88,8 @@ def test_requested_released_accepted_moves_the_member_and_both_unions_figures(wo
         world.destination.pk,
     )
     assert transfer.origin_member_id == leaving.pk and transfer.destination_branch_id == world.dest_branch.pk
+    # The request carries when she first joined, not the date the destination typed in.
+    assert transfer.original_join_date == date(2019, 3, 8)
     assert transfer.id_number_masked == number[:6] + "********" + number[-4:]
     assert number not in transfer.id_number_encrypted
     assert union_state(world.destination) == before_dest  # nothing created at the destination yet
@@ -97,6 +100,8 @@ def test_requested_released_accepted_moves_the_member_and_both_unions_figures(wo
     transfer = transfer_accept(transfer=transfer, actor_id=world.dest_admin.pk)
     today = timezone.localdate()
     assert transfer.status == "accepted" and transfer.transfer_date == today
+    transfer.refresh_from_db()
+    assert (transfer.original_join_date, transfer.transfer_date) == (date(2019, 3, 8), today)
 
     # Origin: the member row stays, transferred out for reason "transfer", with its history.
     with schema_context(world.origin.schema_name):
@@ -111,16 +116,25 @@ def test_requested_released_accepted_moves_the_member_and_both_unions_figures(wo
             ("", "active", "joined"),
             ("active", "transferred_out", "transfer"),
         ]
-        assert world.destination.name in history[-1].note
+        assert world.destination.name in history[-1].note and f"{today:%Y-%m-%d}" in history[-1].note
+        assert history[-1].effective_on == today
         assert Member.objects.get(pk=staying.pk).status == "active"
 
-    # Destination: a new member from the transfer, joined today, in the branch the request named.
+    # Destination: a member from the transfer in the branch the request named. Membership is continuous: she keeps
+    # her original join date; the transfer date is when her status there began.
     with schema_context(world.destination.schema_name):
         arrived = Member.objects.get(pk=transfer.destination_member_id)
-        assert (arrived.name, arrived.status, arrived.origin, arrived.join_date) == (
+        assert (
+            arrived.name,
+            arrived.status,
+            arrived.origin,
+            arrived.join_date,
+            arrived.status_changed_on,
+        ) == (
             "王芳",
             "active",
             "transferred_in",
+            date(2019, 3, 8),
             today,
         )
         assert (
@@ -134,6 +148,7 @@ def test_requested_released_accepted_moves_the_member_and_both_unions_figures(wo
         (entry,) = MemberStatusChange.objects.filter(member=arrived)
         assert (entry.to_status, entry.reason, entry.effective_on) == ("active", "transferred_in", today)
         assert world.origin.name in entry.note
+        assert f"{today:%Y-%m-%d}" in entry.note and "2019-03-08" in entry.note
         assert Member.objects.filter(pk=already_here.pk, status="active").exists()
 
     assert person_at(number) == (world.destination.pk, arrived.pk)
@@ -176,6 +191,37 @@ def test_origin_sends_a_member_who_is_released_at_once(world, join):
     )
     with schema_context(world.destination.schema_name):
         assert Member.objects.get(pk=transfer.destination_member_id).branch_id == world.dest_branch.pk
+
+
+def test_join_date_and_paid_dues_carry_over_and_the_arrival_is_not_in_arrears(world, join):
+    from membership.models import Member
+    from membership.selectors import members_in_arrears
+    from membership.services import dues_record
+    from transfers.services import transfer_accept, transfer_request_send
+
+    today = timezone.localdate()
+    member = join(world.origin, join_date=date(2015, 6, 1))
+    dues_record(member=member, month=today, amount="10.00", paid_on=today, union=world.origin)
+    with schema_context(world.origin.schema_name):
+        member.refresh_from_db()
+    assert member.dues_paid_through is not None
+    transfer = transfer_request_send(
+        origin_union=world.origin, member_id=member.pk, destination_union=world.destination
+    )
+    assert transfer.original_join_date == date(2015, 6, 1)
+    # The origin corrects the join date before the destination accepts: the origin's record wins.
+    with schema_context(world.origin.schema_name):
+        Member.objects.filter(pk=member.pk).update(join_date=date(2015, 5, 1))
+    transfer = transfer_accept(transfer=transfer)
+    assert transfer.original_join_date == date(2015, 5, 1)
+    with schema_context(world.destination.schema_name):
+        arrived = Member.objects.get(pk=transfer.destination_member_id)
+        assert (arrived.join_date, arrived.status_changed_on, arrived.dues_paid_through) == (
+            date(2015, 5, 1),
+            today,
+            member.dues_paid_through,
+        )
+        assert not members_in_arrears(months=6, today=today).filter(pk=arrived.pk).exists()
 
 
 def test_a_failure_at_the_last_step_leaves_both_unions_unchanged(world, join, monkeypatch):

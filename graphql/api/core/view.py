@@ -9,17 +9,37 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed
 from django.utils.translation import gettext as _
+from graphene_django.settings import graphene_settings
 from graphene_django.views import GraphQLView, HttpError
+from graphql import (
+    ExecutionContext,
+    ExecutionResult,
+    GraphQLError,
+    OperationType,
+    execute,
+    get_operation_ast,
+    validate,
+)
 
 from .context import GraphQLContext
 from .errors import format_error
-from .limits import validation_rules
+from .limits import InvalidDocument, checked_document, request_rules
+
+
+class SyncExecutionContext(ExecutionContext):
+    """Every resolver of this schema is synchronous (the view is a sync Django view), so no value is ever awaitable:
+    skip graphql-core's awaitable test, which runs for every field and list item."""
+
+    @staticmethod
+    def is_awaitable(value) -> bool:
+        return False
 
 
 class UnionHubGraphQLView(GraphQLView):
     batch = False  # one operation per request: batching would multiply every limit by the batch size
+    execution_context_class = SyncExecutionContext
 
     def dispatch(self, request, *args, **kwargs):
         # Read per request (a new view instance serves each request) so settings overrides apply.
@@ -43,8 +63,51 @@ class UnionHubGraphQLView(GraphQLView):
         return super().parse_body(request)
 
     def execute_graphql_request(self, request, data, query, variables, operation_name, show_graphiql=False):
-        self.validation_rules = validation_rules(settings.UNIONHUB_GRAPHQL, variables)
-        return super().execute_graphql_request(request, data, query, variables, operation_name, show_graphiql)
+        """graphene-django's steps, except that parsing and the standard validation rules (which depend on the
+        query text alone) are cached per query text; the limits, which read the variables, run on every request."""
+        if not query:
+            return super().execute_graphql_request(
+                request, data, query, variables, operation_name, show_graphiql
+            )
+        schema = self.schema.graphql_schema
+        try:
+            document = checked_document(schema, query, graphene_settings.MAX_VALIDATION_ERRORS)
+        except InvalidDocument as invalid:
+            return ExecutionResult(data=None, errors=invalid.errors)
+        except GraphQLError as error:  # syntax error
+            return ExecutionResult(errors=[error])
+
+        operation_ast = get_operation_ast(document, operation_name)
+        if (
+            request.method.lower() == "get"
+            and operation_ast is not None
+            and operation_ast.operation != OperationType.QUERY
+        ):
+            if show_graphiql:
+                return None
+            raise HttpError(
+                HttpResponseNotAllowed(
+                    ["POST"],
+                    f"Can only perform a {operation_ast.operation.value} operation from a POST request.",
+                )
+            )
+
+        errors = validate(schema, document, request_rules(settings.UNIONHUB_GRAPHQL, variables))
+        if errors:
+            return ExecutionResult(data=None, errors=errors)
+        try:
+            return execute(
+                schema,
+                document,
+                root_value=self.get_root_value(request),
+                context_value=self.get_context(request),
+                variable_values=variables,
+                operation_name=operation_name,
+                middleware=self.get_middleware(request),
+                execution_context_class=self.execution_context_class,
+            )
+        except Exception as error:
+            return ExecutionResult(errors=[error])
 
     @staticmethod
     def format_error(error):

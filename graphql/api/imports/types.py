@@ -70,13 +70,19 @@ class ImportJob(graphene.ObjectType):
     processed_rows = graphene.Int(required=True)
     accepted_rows = graphene.Int(required=True, description="Rows written.")
     rejected_rows = graphene.Int(required=True, description="Rows refused; listed in the error file.")
+    transfers_requested = graphene.Int(
+        required=True,
+        description="Member rows for people active in another union: a transfer request was created instead of a "
+        "member (listed in the error file with that reason; not counted in acceptedRows or rejectedRows).",
+    )
     progress = graphene.Float(required=True, description="0 to 1.")
     error_code = graphene.String(
         description="Why the whole job failed (e.g. missing_columns); null otherwise."
     )
     error_message = graphene.String(description="The same in the user's language.")
     error_file_url = graphene.String(
-        description="Short-lived download of the rejected rows (original columns plus 错误原因), once done."
+        description="Short-lived download of the rejected rows and the rows that became transfer requests "
+        "(original columns plus 错误原因), once done."
     )
     created_at = graphene.DateTime(required=True)
     started_at = graphene.DateTime()

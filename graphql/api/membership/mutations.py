@@ -11,6 +11,7 @@ from api.organisation.access import branch_for
 from api.organisation.mutations import require_union_perm
 from membership import services
 from people.identity import id_decrypt
+from transfers.services import member_create_or_request_transfer
 
 from .access import member_for
 from .types import DuesPayment, Member
@@ -51,19 +52,24 @@ class MemberCreateInput(graphene.InputObjectType):
 
 
 class MemberCreate(BaseMutation):
-    """Register a member. A person who is a member of another union gets the error code active_elsewhere: start
-    a transfer (会员转接) instead."""
+    """Register a member. A person who holds membership in another union is not registered twice (one person, one
+    membership): a transfer request (会员转接) to this union is created instead, returned in `transfer` with
+    `member` null, and waits for the other union to release the person."""
 
     class Arguments:
         input = MemberCreateInput(required=True)
 
     member = graphene.Field(Member)
+    transfer = graphene.Field(
+        "api.transfers.types.TransferRequest",
+        description="Set instead of member when the person holds membership in another union.",
+    )
 
     @classmethod
     def perform(cls, info, context, input):
         union = require_union_perm(context, Perm.MEMBER_MANAGE)
         branch = _branch(context, input["branch"]) if input.get("branch") is not None else None
-        member = services.member_create(
+        result = member_create_or_request_transfer(
             union=union,
             name=input["name"],
             id_number=input["id_number"],
@@ -75,7 +81,7 @@ class MemberCreate(BaseMutation):
             card_number=input.get("card_number"),
             actor_id=_actor_id(context),
         )
-        return {"member": member}
+        return {"member": result.member, "transfer": result.transfer}
 
 
 class MemberUpdateInput(graphene.InputObjectType):

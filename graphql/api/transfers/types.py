@@ -60,7 +60,10 @@ class TransferRequest(graphene.ObjectType):
     decided_at = graphene.DateTime(description="When it was accepted, rejected or cancelled.")
     rejected_by_side = graphene.Field(TransferSideEnum)
     reject_reason = graphene.String(required=True)
-    transfer_date = graphene.Date(description="Effective date at the destination (accepted transfers).")
+    original_join_date = graphene.Date(
+        description="When the person first joined; the destination member keeps it (membership is continuous)."
+    )
+    transfer_date = graphene.Date(description="When the transfer took effect (accepted transfers).")
 
     @classmethod
     def get_node(cls, info, global_id):

@@ -1,0 +1,139 @@
+"""Across unions: one person, one membership (joining a person active elsewhere starts a transfer), and a Branch
+object read in another union's schema is never taken for one of this union's branches."""
+
+from __future__ import annotations
+
+import pytest
+from django_tenants.utils import schema_context
+
+from accounts.models import Role
+from membership import services
+from membership.models import Member
+from tests.graphql.helpers import grant, make_user, union_client
+from tests.membership.helpers import make_id, member_kwargs
+from unionhub.errors import DomainValidationError
+
+CREATE = """mutation($input: MemberCreateInput!) { memberCreate(input: $input) {
+    errors { field code message } member { id name }
+    transfer { id status direction requestedBySide originUnionName destinationUnionName name idNumberMasked
+               originalJoinDate destinationBranch } } }"""
+
+
+@pytest.fixture(autouse=True)
+def _fresh_host_cache():
+    from federations.middleware import forget_host
+
+    forget_host()
+    yield
+    forget_host()
+
+
+def member_count(union) -> int:
+    with schema_context(union.schema_name):
+        return Member.objects.count()
+
+
+def test_member_create_for_a_person_active_elsewhere_returns_a_transfer_request(union, other_union):
+    from audit.models import AuditEntry
+    from transfers.models import TransferRequest
+
+    number = make_id(female=True)
+    services.member_create(union=other_union, **member_kwargs(id_number=number, join_date="2018-09-01"))
+    admin = make_user(full_name="工会主席")
+    grant(admin, Role.UNION_ADMIN, union=union)
+    api = union_client(admin, union)
+
+    variables = {
+        "input": {"name": "王芳", "idNumber": number, "employmentType": "regular", "joinDate": "2024-05-01"}
+    }
+    result = api.run(CREATE, variables)["memberCreate"]
+    assert result["errors"] == [] and result["member"] is None
+    transfer = result["transfer"]
+    assert transfer["status"] == "REQUESTED" and transfer["direction"] == "IN"
+    assert transfer["requestedBySide"] == "DESTINATION"
+    assert (transfer["originUnionName"], transfer["destinationUnionName"]) == (other_union.name, union.name)
+    assert transfer["name"] == "王芳" and transfer["idNumberMasked"] == number[:6] + "********" + number[-4:]
+    assert transfer["originalJoinDate"] == "2018-09-01"  # membership is continuous: the first join date
+    assert member_count(union) == 0  # no second membership
+
+    row = TransferRequest.objects.get()
+    assert (row.origin_union_id, row.destination_union_id, row.requested_by_id) == (
+        other_union.pk,
+        union.pk,
+        admin.pk,
+    )
+    entry = AuditEntry.objects.get(operation="memberCreate")
+    assert (entry.object_type, str(entry.object_id)) == ("TransferRequest", str(row.pk))
+    assert number not in str(entry.changes)
+
+    # Asking again while that request is open is a field error; nothing more is written.
+    again = api.run(CREATE, variables)["memberCreate"]
+    assert [(e["field"], e["code"]) for e in again["errors"]] == [("idNumber", "transfer_open")]
+    assert again["transfer"] is None and TransferRequest.objects.count() == 1
+    assert member_count(union) == 0
+
+
+def test_member_create_for_a_new_person_still_creates_the_member(union):
+    admin = make_user(full_name="工会主席")
+    grant(admin, Role.UNION_ADMIN, union=union)
+    variables = {
+        "input": {
+            "name": "张三",
+            "idNumber": make_id(),
+            "employmentType": "regular",
+            "joinDate": "2024-05-01",
+        }
+    }
+    result = union_client(admin, union).run(CREATE, variables)["memberCreate"]
+    assert result["errors"] == [] and result["transfer"] is None and result["member"]["name"] == "张三"
+    assert member_count(union) == 1
+
+
+def _same_id_branches(union, other_union):
+    """A branch in each union with the same id (every union numbers its branches from 1)."""
+    from organisation.services import branch_create
+
+    with schema_context(union.schema_name):
+        mine = branch_create(name="本单位分会")
+    with schema_context(other_union.schema_name):
+        foreign = branch_create(name="外单位分会")
+    assert mine.pk == foreign.pk
+    return mine, foreign
+
+
+def test_a_branch_object_from_another_union_is_refused_even_when_its_id_exists_here(union, other_union):
+    mine, foreign = _same_id_branches(union, other_union)
+    with pytest.raises(DomainValidationError) as caught:
+        services.member_create(union=union, **member_kwargs(branch=foreign))
+    assert [(e.field, e.code) for e in caught.value.errors] == [("branch", "not_found")]
+    assert member_count(union) == 0
+
+    member = services.member_create(union=union, **member_kwargs(branch=mine))
+    assert member.branch_id == mine.pk
+    with pytest.raises(DomainValidationError) as caught:
+        services.member_update(member=member, union=union, branch=foreign, name="改名")
+    assert [(e.field, e.code) for e in caught.value.errors] == [("branch", "not_found")]
+    with schema_context(union.schema_name):
+        assert Member.objects.filter(pk=member.pk, name="张三", branch_id=mine.pk).exists()
+
+    # Read back in its own schema, the same branch is accepted (the marker follows where the row was read).
+    with schema_context(union.schema_name):
+        from organisation.models import Branch
+
+        reloaded = Branch.objects.get(pk=mine.pk)
+    assert reloaded.loaded_from_schema == union.schema_name
+    assert services.member_update(member=member, union=union, branch=None).branch_id is None
+    assert services.member_update(member=member, union=union, branch=reloaded).branch_id == mine.pk
+
+
+def test_joining_with_a_foreign_branch_object_does_not_start_a_transfer_either(union, other_union):
+    from transfers.models import TransferRequest
+    from transfers.services import member_create_or_request_transfer
+
+    _mine, foreign = _same_id_branches(union, other_union)
+    number = make_id()
+    services.member_create(union=other_union, **member_kwargs(id_number=number))
+    with pytest.raises(DomainValidationError) as caught:
+        member_create_or_request_transfer(union=union, **member_kwargs(id_number=number, branch=foreign))
+    assert [(e.field, e.code) for e in caught.value.errors] == [("branch", "not_found")]
+    assert not TransferRequest.objects.exists()
