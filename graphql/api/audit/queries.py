@@ -5,10 +5,9 @@ from __future__ import annotations
 import graphene
 
 from api.core.access import node_for, or_none, union_for
-from api.core.pagination import connection_args, empty_connection
+from api.core.pagination import connection_args, empty_connection, paginate_queryset
 from audit.selectors import audit_entries_visible
 
-from .pagination import paginate_queryset_desc
 from .types import AuditEntryConnection, queue_entry_relations
 
 
@@ -51,8 +50,13 @@ class AuditQueries(graphene.ObjectType):
         entries = audit_entries_visible(actor=context.actor, union=union_obj, node=node_obj, since=since)
         if operation:
             entries = entries.filter(operation=operation)
-        connection = paginate_queryset_desc(
-            entries, AuditEntryConnection, keys=("created_at", "id"), first=first, after=after
+        connection = paginate_queryset(
+            entries,
+            AuditEntryConnection,
+            keys=("created_at", "id"),
+            first=first,
+            after=after,
+            descending=True,
         )
         queue_entry_relations(info, connection.items)
         return connection

@@ -74,11 +74,12 @@ def decode_cursor(cursor: str, width: int) -> list:
     return values
 
 
-def _after_filter(keys: Sequence[str], values: Sequence) -> Q:
-    """Rows strictly after `values` in the order of `keys` (lexicographic keyset)."""
+def _after_filter(keys: Sequence[str], values: Sequence, *, descending: bool = False) -> Q:
+    """Rows strictly after `values` in the order of `keys` (lexicographic keyset, ascending or descending)."""
+    lookup = "lt" if descending else "gt"
     query = Q(pk__in=[])
     for i, key in enumerate(keys):
-        step = Q(**{f"{key}__gt": values[i]})
+        step = Q(**{f"{key}__{lookup}": values[i]})
         for prev_key, prev_value in zip(keys[:i], values[:i], strict=True):
             step &= Q(**{prev_key: prev_value})
         query |= step
@@ -101,19 +102,33 @@ def _build(connection_type, items, *, has_next: bool, has_previous: bool, cursor
     return connection
 
 
-def paginate_queryset(queryset: QuerySet, connection_type, *, keys: Sequence[str], first=None, after=None):
-    """One page of `queryset`, which must be ordered by `keys` (the last key unique, e.g. pk)."""
+def _cursor_value(value):
+    # Datetimes travel as ISO text; the ORM parses it back when filtering.
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def paginate_queryset(
+    queryset: QuerySet,
+    connection_type,
+    *,
+    keys: Sequence[str],
+    first=None,
+    after=None,
+    descending: bool = False,
+):
+    """One page of `queryset`, which must be ordered by `keys` (ascending, or all descending with
+    `descending=True`, e.g. newest first); the last key is unique, e.g. pk."""
     size = page_size(first)
     page_qs = queryset
     if after:
-        page_qs = page_qs.filter(_after_filter(keys, decode_cursor(after, len(keys))))
+        page_qs = page_qs.filter(_after_filter(keys, decode_cursor(after, len(keys)), descending=descending))
     rows = list(page_qs[: size + 1])
     return _build(
         connection_type,
         rows[:size],
         has_next=len(rows) > size,
         has_previous=bool(after),
-        cursor_of=lambda row: encode_cursor([getattr(row, key) for key in keys]),
+        cursor_of=lambda row: encode_cursor([_cursor_value(getattr(row, key)) for key in keys]),
         count=queryset.count,
     )
 

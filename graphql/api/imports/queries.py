@@ -5,9 +5,8 @@ from __future__ import annotations
 import graphene
 
 from accounts.access import AccessDenied, Perm
-from api.audit.pagination import paginate_queryset_desc
 from api.core.access import or_none, union_for
-from api.core.pagination import connection_args, empty_connection
+from api.core.pagination import connection_args, empty_connection, paginate_queryset
 from imports import selectors
 
 from .types import EXPORT_JOB, IMPORT_JOB, ExportJob, ImportJob, ImportJobConnection, job_for
@@ -35,12 +34,13 @@ class ImportQueries(graphene.ObjectType):
             union_obj = union_for(info.context, union, Perm.UNION_MANAGE)
         except AccessDenied:
             return empty_connection(ImportJobConnection)
-        return paginate_queryset_desc(
+        return paginate_queryset(
             selectors.import_job_list(union=union_obj),
             ImportJobConnection,
             keys=("id",),
             first=first,
             after=after,
+            descending=True,
         )
 
     @staticmethod
