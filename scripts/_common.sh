@@ -52,6 +52,27 @@ uh_ensure_venv() {
     fi
 }
 
+# The web UI's browser assets (package.json / package-lock.json -> node_modules -> platform/web/static/web/vendor):
+# `npm ci` and scripts/build-assets.mjs run when the copy is missing or older than the lock file or the build script
+# (the build writes their hash into vendor/.stamp). Without Node.js the pages still work, without charts.
+uh_ensure_assets() {
+    local stamp wanted
+    stamp="$UH_ROOT/platform/web/static/web/vendor/.stamp"
+    wanted="$(cat "$UH_ROOT/package-lock.json" "$UH_ROOT/scripts/build-assets.mjs" | sha256sum | cut -d' ' -f1)"
+    [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ] && return 0
+    if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+        uh_log "warning: Node.js/npm not found: web assets (charts) not built; install Node.js 18+ and rerun"
+        return 0
+    fi
+    uh_log "building web assets: npm ci + scripts/build-assets.mjs (first run or package-lock.json changed)"
+    mkdir -p "$UH_ROOT/.data"
+    if ! (cd "$UH_ROOT" && npm ci --no-audit --no-fund && node scripts/build-assets.mjs) \
+        >"$UH_ROOT/.data/npm-build.log" 2>&1; then
+        tail -n 30 "$UH_ROOT/.data/npm-build.log" >&2
+        uh_die "building the web assets failed (full log: .data/npm-build.log)"
+    fi
+}
+
 # Export DATABASE_URL: the given one, else the embedded PostgreSQL (pgserver, data in .data/pg), started when
 # down. Sets UH_STARTED_PG=1 when this call started it, so the caller's uh_stop_database stops only that.
 uh_ensure_database() {

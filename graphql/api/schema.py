@@ -8,6 +8,8 @@ import graphene
 
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
+from api.assessment.mutations import AssessmentMutations
+from api.assessment.queries import AssessmentQueries
 from api.audit.queries import AuditQueries
 from api.core.types import Node
 from api.drives.mutations import DriveMutations
@@ -18,8 +20,18 @@ from api.imports.mutations import ImportMutations
 from api.imports.queries import ImportQueries
 from api.membership.mutations import MembershipMutations
 from api.membership.queries import MembershipQueries
+from api.modelworker_care.mutations import ModelWorkerCareMutations
+from api.modelworker_care.queries import ModelWorkerCareQueries
+from api.modelworkers.mutations import ModelWorkerMutations
+from api.modelworkers.queries import ModelWorkerQueries
 from api.organisation.mutations import OrganisationMutations
 from api.organisation.queries import OrganisationQueries
+from api.reporting.mutations import ReportingMutations
+from api.reporting.queries import ReportingQueries
+from api.rollup.mutations import RollupMutations
+from api.rollup.queries import RollupQueries
+from api.selfassessment.mutations import SelfAssessmentMutations
+from api.selfassessment.queries import SelfAssessmentQueries
 from api.transfers.mutations import TransferMutations
 from api.transfers.queries import TransferQueries
 
@@ -33,6 +45,12 @@ class Query(
     TransferQueries,
     ImportQueries,
     AuditQueries,
+    SelfAssessmentQueries,
+    AssessmentQueries,
+    ModelWorkerQueries,
+    ModelWorkerCareQueries,
+    RollupQueries,
+    ReportingQueries,
     graphene.ObjectType,
 ):
     node = Node.Field(
@@ -48,6 +66,12 @@ class Mutation(
     DriveMutations,
     TransferMutations,
     ImportMutations,
+    SelfAssessmentMutations,
+    AssessmentMutations,
+    ModelWorkerMutations,
+    ModelWorkerCareMutations,
+    RollupMutations,
+    ReportingMutations,
     graphene.ObjectType,
 ):
     pass

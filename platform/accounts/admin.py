@@ -12,8 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from unionhub.errors import DomainValidationError
 
+from .login import AdminLoginForm
 from .models import ApiToken, RoleGrant, User
 from .services import role_grant_validate_scope
+
+# The admin's sign-in page counts failed attempts like the web login (accounts.login).
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

@@ -1,20 +1,19 @@
 """Fixed-window rate limits for the public joining form (settings.UNIONHUB_JOIN_RATE_LIMITS).
 
-Counters live in Django's cache: Redis when UNIONHUB_CACHE_URL is set (one count across all web processes),
-process memory otherwise (development and tests). A window is `window_seconds` long and aligned to the clock;
-each submission attempt counts, whether it succeeds or not, so the form cannot be used to probe identity numbers.
+Counters: `unionhub.ratelimit` (Django's cache; shared by all web processes when UNIONHUB_CACHE_URL is set).
+A window is `window_seconds` long and aligned to the clock; each submission attempt counts, whether it succeeds or
+not, so the form cannot be used to probe identity numbers.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from unionhub.errors import DomainValidationError
+from unionhub.ratelimit import rate_hit
 
 DEFAULTS = {"window_seconds": 60, "per_link_address": 10, "per_link": 600, "per_address": 30}
 
@@ -24,28 +23,20 @@ def _limits() -> dict:
 
 
 def _hit(name: str, limit: int, window: int, now: float) -> bool:
-    """Count one attempt in the current window; True while the count stays within `limit`."""
-    if limit <= 0:
-        return True
-    bucket = int(now // window)
-    key = "join-rate:" + hashlib.sha256(f"{name}:{bucket}".encode()).hexdigest()[:32]
-    # add() is a no-op when the key exists, so concurrent first hits do not reset each other.
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window + 1)
-        count = 1
-    return count <= limit
+    return rate_hit("join-rate", name, limit, window, now)
 
 
-def join_rate_check(*, link_key: str | None, client_address: str | None) -> None:
-    """Raise DomainValidationError (code "rate_limited") when this link or address submitted too often."""
+def join_rate_check(*, link_key: str | None, client_address: str | None, scope: str = "join") -> None:
+    """Raise DomainValidationError (code "rate_limited") when this link or address submitted too often.
+
+    `scope` names the public form ("join"; "appraisal" for 会员评家): each form counts an address on its own, so
+    one form's traffic from an address does not lock the other."""
     limits = _limits()
     window = max(int(limits["window_seconds"]), 1)
     now = time.time()
     address = client_address or "unknown"
-    checks = [(f"address:{address}", limits["per_address"])]
+    address_key = f"address:{address}" if scope == "join" else f"{scope}:address:{address}"
+    checks = [(address_key, limits["per_address"])]
     if link_key is not None:
         checks += [
             (f"link:{link_key}:{address}", limits["per_link_address"]),

@@ -406,6 +406,7 @@ class DemoLoadResult:
     created_users: int = 0
     created_grants: int = 0
     created_members: int = 0
+    created_model_workers: int = 0
     unions: list = field(default_factory=list)
 
     @property
@@ -418,6 +419,7 @@ class DemoLoadResult:
                 self.created_users,
                 self.created_grants,
                 self.created_members,
+                self.created_model_workers,
             )
         )
 
@@ -437,6 +439,18 @@ def demo_load(*, unions_per_node: int | None = None, log=None) -> DemoLoadResult
         _members(result, union, union_index=len(result.unions))
     unions_by_slug = {union.slug: union for union in result.unions}
     _logins(result, nodes=nodes, unions_by_slug=unions_by_slug)
+    from modelworkers.demo import demo_modelworkers_load
+
+    # The county's 2025 model-worker round (nominations, notice, award) and two earlier awards.
+    result.created_model_workers = demo_modelworkers_load(county=county, unions_by_slug=unions_by_slug)
+    from web.demo import demo_web_load
+
+    # A running membership drive with targets, and two applications waiting in huarui-jixie's approval queue.
+    demo_web_load(county=county, unions_by_slug=unions_by_slug)
+    from assessment.demo import demo_assessment_load
+
+    # Last year's 职工之家 round on the county's 100+3-point standard: published results, titles, funding.
+    demo_assessment_load(county=county, unions_by_slug=unions_by_slug)
     return result
 
 

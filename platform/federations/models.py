@@ -133,6 +133,10 @@ class Union(TenantMixin):
     )
     staff_count = models.PositiveIntegerField(_("职工人数"), default=0)
     female_staff_count = models.PositiveIntegerField(_("女职工人数"), default=0)
+    # Statistics profile (工会统计年报): read by the roll-up in the same query as the live facts.
+    fulltime_officer_count = models.PositiveIntegerField(_("专职工会工作人员数"), default=0)
+    has_workers_congress = models.BooleanField(_("建立职代会制度"), default=False)
+    has_affairs_disclosure = models.BooleanField(_("实行厂务公开"), default=False)
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
     status = models.CharField(
         _("状态"), max_length=20, choices=UnionStatus.choices, default=UnionStatus.PROVISIONING

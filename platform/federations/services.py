@@ -72,6 +72,9 @@ UNION_PROFILE_FIELDS = (
     "union_kind",
     "staff_count",
     "female_staff_count",
+    "fulltime_officer_count",
+    "has_workers_congress",
+    "has_affairs_disclosure",
     "founded_on",
 )
 

@@ -7,13 +7,13 @@ from urllib.parse import quote
 from django.core import signing
 from django.urls import reverse
 
-from .storage import file_storage, is_s3
+from .storage import file_storage, is_s3, storage_errors
 
 DOWNLOAD_SALT = "unionhub.files.download"
 
 
 def file_read(*, key: str) -> bytes:
-    with file_storage().open(key, "rb") as handle:
+    with storage_errors(), file_storage().open(key, "rb") as handle:
         return handle.read()
 
 

@@ -5,7 +5,7 @@ import hashlib
 from django.core.files.base import ContentFile
 
 from .models import StoredFile
-from .storage import file_storage
+from .storage import file_storage, storage_errors
 
 
 def file_store(*, key: str, content: bytes, content_type: str, original_name: str = "") -> StoredFile:
@@ -14,7 +14,8 @@ def file_store(*, key: str, content: bytes, content_type: str, original_name: st
     Check uploads with files.checks.file_check_upload first; this trusts its arguments."""
     upload = ContentFile(content)
     upload.content_type = content_type  # S3Storage sends it as the object's Content-Type
-    saved_as = file_storage().save(key, upload)
+    with storage_errors():  # unreachable storage: ServiceUnavailable, and no record written below
+        saved_as = file_storage().save(key, upload)
     if saved_as != key:
         # Overwrite is part of the storage contract (file_overwrite / allow_overwrite); never store twice.
         raise RuntimeError(f"storage renamed {key!r} to {saved_as!r}: overwrite is not enabled")

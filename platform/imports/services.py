@@ -21,7 +21,7 @@ from files.checks import TEXT, XLSX, file_check_upload
 from files.keys import federation_file_key, tenant_file_key
 from files.selectors import file_read
 from files.services import file_store
-from unionhub.errors import DomainValidationError
+from unionhub.errors import DomainValidationError, ServiceUnavailable
 
 from .models import ExportJob, ExportStatus, ImportJob, ImportRejection, ImportStatus
 from .registry import NODE, TENANT, CellError, Importer, importer_get
@@ -142,8 +142,8 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             _fail(job, error.code, error.message)
         except _Superseded:
             logger.info("import job %s: another run committed the same batch; this run stops", job.pk)
-        except (OperationalError, InterfaceError):
-            raise  # the database went away: the task retries and resumes from the last committed batch
+        except (OperationalError, InterfaceError, ServiceUnavailable):
+            raise  # the database or file storage went away: the task retries, resuming after the last batch
         except Exception:
             logger.exception("import job %s interrupted", job.pk)
             _fail(

@@ -1,5 +1,6 @@
 """Runs of work fanned out over many unions, and each union's progress in a run (public schema)."""
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -62,3 +63,31 @@ class FanoutProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.union_id}: {self.status}"
+
+
+class TaskOutbox(models.Model):
+    """A task sent by `enqueue_on_commit` inside a transaction, written in that transaction (transactional outbox).
+
+    Deleted as soon as the broker has taken the message after the commit. A row left behind means the broker was
+    down or the process died between commit and send; the outbox sweep (beat) sends it later with the same task
+    id. Tasks are idempotent (late acks already allow a second delivery), so a rare double send is harmless.
+    """
+
+    task_id = models.CharField(max_length=64, unique=True)
+    task_name = models.CharField(max_length=200)
+    # DjangoJSONEncoder: dates and UUIDs as text, as Celery's JSON serializer would send them.
+    args = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    kwargs = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    # apply_async options: headers (the tenant schema), queue, countdown (from created_at).
+    options = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("待发送任务")
+        verbose_name_plural = _("待发送任务")
+        indexes = [models.Index(fields=["created_at"], name="task_outbox_created")]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.task_id}"

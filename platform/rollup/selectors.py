@@ -1,10 +1,22 @@
-"""Reading live facts."""
+"""Reading live facts and rolling them up the federation tree."""
 
 from __future__ import annotations
 
+import calendar
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
-from .models import LiveFact
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from unionhub.errors import DomainValidationError
+
+from . import indicators as ind
+from .catalogue import CATALOGUE, FACTS, PROFILE, RATIO, base_codes, ratio_value
+from .models import LiveFact, ReportingPeriod, Snapshot, SnapshotScope, SnapshotValue
 
 
 def facts_for_union(
@@ -24,3 +36,316 @@ def facts_for_union(
             "branch_id", "indicator", "period", "value"
         )
     }
+
+
+# --- periods -------------------------------------------------------------------------------------------------
+
+_YEAR = re.compile(r"^(\d{4})$")
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def period_bounds(label: str) -> tuple[str, date, date]:
+    """(kind, first day, last day) of a period label: "2026" (reporting year 2025-10-01 .. 2026-09-30), "2026Q1"
+    (calendar quarter January - March 2026) or "2025-11" (a month). Bad labels raise DomainValidationError."""
+    label = (label or "").strip()
+    if match := _YEAR.match(label):
+        start, end = ind.reporting_year_bounds(match.group(1))
+        return "year", start, end
+    if match := _QUARTER.match(label):
+        year, quarter = int(match.group(1)), int(match.group(2))
+        first_month = 3 * quarter - 2
+        last_month = first_month + 2
+        return (
+            "quarterly",
+            date(year, first_month, 1),
+            date(year, last_month, calendar.monthrange(year, last_month)[1]),
+        )
+    if (match := _MONTH.match(label)) and 1 <= int(match.group(2)) <= 12:
+        year, month = int(match.group(1)), int(match.group(2))
+        return "monthly", date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    raise DomainValidationError.single(
+        "period",
+        "invalid",
+        _("报告期格式不正确，应为“2026”（报告年度）、“2026Q1”（季度）或“2025-11”（月份）。"),
+    )
+
+
+def flow_label(period) -> str:
+    """The reporting year whose flows a period reports (year to date for months and quarters)."""
+    label = period.label if isinstance(period, ReportingPeriod) else period
+    _kind, _start, end = period_bounds(label)
+    return ind.reporting_year(end)
+
+
+# --- the roll-up tree ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class RollupUnit:
+    """One unit of a roll-up: a federation node (its subtree's totals), a union (branch 0) or a branch."""
+
+    kind: str  # "node" | "union" | "branch"
+    id: int
+    name: str
+    level: str  # node level, "union" or the branch kind
+    path: str  # a node's own path; a union's parent node path; "" for branches
+    parent_id: int | None
+    values: dict[str, int | Decimal | None] = field(default_factory=dict)
+    children: list[RollupUnit] = field(default_factory=list)
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+def indicators_clean(indicators: Iterable[str] | None) -> list[str]:
+    """Requested codes, known and without repeats; None or empty: the whole catalogue."""
+    codes = list(dict.fromkeys(indicators or ())) or list(CATALOGUE)
+    unknown = [code for code in codes if code not in CATALOGUE]
+    if unknown:
+        raise DomainValidationError.single(
+            "indicators", "unknown", _("未知的统计指标：%(codes)s") % {"codes": "、".join(unknown)}
+        )
+    return codes
+
+
+def _finish(sums: dict[str, int], codes: list[str], *, branch: bool = False) -> dict:
+    values: dict = {}
+    for code in codes:
+        entry = CATALOGUE[code]
+        if entry.aggregation == RATIO:
+            values[code] = ratio_value(entry, sums) if not branch or _branch_ok(entry) else None
+        elif branch and entry.source == PROFILE:
+            values[code] = None  # profile figures exist per union only
+        else:
+            values[code] = sums.get(code, 0)
+    return values
+
+
+def _branch_ok(entry) -> bool:
+    return all(CATALOGUE[part].source == FACTS for part in entry.parts)
+
+
+def _node_of(node):
+    from federations.models import FederationNode, Union
+
+    if isinstance(node, (FederationNode, Union)):
+        return node
+    raise TypeError("rollup_tree needs a FederationNode or a Union")
+
+
+def rollup_tree(*, node, period, indicators: list[str] | None = None, snapshot: Snapshot | None = None):
+    """The roll-up of `node`'s subtree: a RollupUnit tree with values at every node and union.
+
+    Live: one query for the tree's nodes and one for every union's figures (profile columns and its facts summed
+    in SQL, grouped by union); node totals are the sums of their unions, added up the tree in Python (a few dozen
+    nodes). For a union, its branches are the children (one more query for their facts and names).
+    With `snapshot`, the frozen values (the tree as it was when frozen).
+    """
+    from federations.models import Union
+
+    node = _node_of(node)
+    codes = indicators_clean(indicators)
+    bases = base_codes(codes)
+    if snapshot is not None:
+        return _snapshot_tree(node=node, snapshot=snapshot, codes=codes, bases=bases)
+    year = flow_label(period)
+    if isinstance(node, Union):
+        return _union_tree(union=node, year=year, codes=codes, bases=bases)
+    nodes, unions = _live_rows(path=node.path, year=year, bases=bases)
+    return _assemble(root_id=node.pk, nodes=nodes, unions=unions, codes=codes, bases=bases)
+
+
+def _unions_sql(bases: list[str]) -> tuple[str, list[str]]:
+    """SQL giving one row per live union under a path: id, name, parent node, path, then one column per base."""
+    columns: list[str] = []
+    fact_codes: list[str] = []
+    for code in bases:
+        entry = CATALOGUE[code]
+        if entry.source == PROFILE:
+            columns.append(entry.profile_sql)
+        else:
+            fact_codes.append(code)
+            columns.append(f"coalesce(f.c{len(fact_codes) - 1}, 0)")
+    select = ", ".join(["u.id", "u.name", "u.parent_node_id", "u.node_path", *columns])
+    if fact_codes:
+        filters = ", ".join(
+            f"sum(value) FILTER (WHERE indicator = %(i{n})s)::bigint AS c{n}" for n in range(len(fact_codes))
+        )
+        sql = f"""
+            SELECT {select} FROM federations_union u
+            LEFT JOIN (
+                SELECT union_id, {filters} FROM rollup_livefact
+                WHERE node_path LIKE %(prefix)s AND branch_id = 0 AND indicator = ANY(%(codes)s)
+                  AND period IN ('', %(year)s)
+                GROUP BY union_id
+            ) f ON f.union_id = u.id
+            WHERE u.node_path LIKE %(prefix)s AND u.status <> 'dissolved'
+            ORDER BY u.node_path, u.name, u.id
+        """
+    else:
+        sql = f"""
+            SELECT {select} FROM federations_union u
+            WHERE u.node_path LIKE %(prefix)s AND u.status <> 'dissolved'
+            ORDER BY u.node_path, u.name, u.id
+        """
+    return sql, fact_codes
+
+
+def _live_rows(*, path: str, year: str, bases: list[str]):
+    sql, fact_codes = _unions_sql(bases)
+    params = {"prefix": path + "%", "year": year, "codes": fact_codes}
+    params.update({f"i{n}": code for n, code in enumerate(fact_codes)})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, name, level, parent_id, path FROM federations_federationnode WHERE path LIKE %s "
+            "ORDER BY path",
+            [path + "%"],
+        )
+        nodes = cursor.fetchall()
+        cursor.execute(sql, params)
+        unions = cursor.fetchall()
+    return nodes, unions
+
+
+def _assemble(*, root_id, nodes, unions, codes, bases) -> RollupUnit:
+    width = len(bases)
+    units: dict[int, RollupUnit] = {}
+    totals: dict[int, list[int]] = {}
+    for node_id, name, level, parent_id, path in nodes:
+        units[node_id] = RollupUnit("node", node_id, name, level, path, parent_id)
+        totals[node_id] = [0] * width
+    # Sum unions per parent node first (1,000 unions, a few dozen nodes), then push totals up the paths.
+    direct: dict[int, list[int]] = {}
+    union_units: list[RollupUnit] = []
+    for union_id, name, parent_id, node_path, *values in unions:
+        bucket = direct.get(parent_id)
+        if bucket is None:
+            bucket = direct[parent_id] = [0] * width
+        for i, value in enumerate(values):
+            bucket[i] += value
+        union_units.append(
+            RollupUnit(
+                "union",
+                union_id,
+                name,
+                "union",
+                node_path,
+                parent_id,
+                _finish(dict(zip(bases, values, strict=True)), codes),
+            )
+        )
+    for parent_id, bucket in direct.items():
+        unit = units.get(parent_id)
+        if unit is None:
+            continue
+        for ancestor in (int(part) for part in unit.path.strip("/").split("/")):
+            target = totals.get(ancestor)
+            if target is not None:
+                for i, value in enumerate(bucket):
+                    target[i] += value
+    for node_id, unit in units.items():
+        unit.values = _finish(dict(zip(bases, totals[node_id], strict=True)), codes)
+        parent = units.get(unit.parent_id) if node_id != root_id else None
+        if parent is not None:
+            parent.children.append(unit)
+    for unit in union_units:
+        parent = units.get(unit.parent_id)
+        if parent is not None:
+            parent.children.append(unit)
+    return units[root_id]
+
+
+def _union_tree(*, union, year, codes, bases) -> RollupUnit:
+    """A union (branch 0) with its branches as children: two queries (the union's facts, its branch names)."""
+    sql, fact_codes = _unions_sql(bases)
+    sql = sql.replace("WHERE u.node_path LIKE %(prefix)s AND u.status", "WHERE u.id = %(union)s AND u.status")
+    params = {"prefix": union.node_path + "%", "year": year, "codes": fact_codes, "union": union.pk}
+    params.update({f"i{n}": code for n, code in enumerate(fact_codes)})
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        branch_rows = []
+        if fact_codes:
+            cursor.execute(
+                f"""
+                SELECT b.id, b.name, b.kind, f.indicator, f.value
+                FROM {connection.ops.quote_name(union.schema_name)}.organisation_branch b
+                LEFT JOIN rollup_livefact f
+                  ON f.union_id = %s AND f.branch_id = b.id AND f.indicator = ANY(%s) AND f.period IN ('', %s)
+                ORDER BY b.sort_order, b.name, b.id
+                """,
+                [union.pk, fact_codes, year],
+            )
+            branch_rows = cursor.fetchall()
+    if row is None:  # dissolved
+        row = (union.pk, union.name, union.parent_node_id, union.node_path, *([0] * len(bases)))
+    union_id, name, parent_id, node_path, *values = row
+    unit = RollupUnit(
+        "union",
+        union_id,
+        name,
+        "union",
+        node_path,
+        parent_id,
+        _finish(dict(zip(bases, values, strict=True)), codes),
+    )
+    branches: dict[int, tuple[RollupUnit, dict]] = {}
+    for branch_id, branch_name, kind, indicator, value in branch_rows:
+        if branch_id not in branches:
+            branches[branch_id] = (RollupUnit("branch", branch_id, branch_name, kind, "", union_id), {})
+        if indicator is not None:
+            sums = branches[branch_id][1]
+            sums[indicator] = sums.get(indicator, 0) + value
+    for branch, sums in branches.values():
+        branch.values = _finish(sums, codes, branch=True)
+        unit.children.append(branch)
+    return unit
+
+
+def _snapshot_tree(*, node, snapshot: Snapshot, codes, bases) -> RollupUnit:
+    """The frozen figures: node and union rows of the snapshot under the node's path (one query)."""
+    from federations.models import Union
+
+    is_union = isinstance(node, Union)
+    rows = SnapshotValue.objects.filter(snapshot=snapshot, indicator__in=bases)
+    if is_union:
+        rows = rows.filter(scope=SnapshotScope.UNION, unit_id=node.pk)
+    else:
+        rows = rows.filter(node_path__startswith=node.path)
+    units: dict[tuple[str, int], RollupUnit] = {}
+    sums: dict[tuple[str, int], dict[str, int]] = {}
+    for scope, unit_id, unit_name, node_path, indicator, value in rows.values_list(
+        "scope", "unit_id", "unit_name", "node_path", "indicator", "value"
+    ).order_by("node_path", "scope", "unit_name", "unit_id"):
+        key = (scope, unit_id)
+        if key not in units:
+            if scope == SnapshotScope.NODE:
+                parts = node_path.strip("/").split("/")
+                parent_id = int(parts[-2]) if len(parts) > 1 else None
+                units[key] = RollupUnit("node", unit_id, unit_name, "", node_path, parent_id)
+            else:
+                parent_id = int(node_path.strip("/").split("/")[-1])
+                units[key] = RollupUnit("union", unit_id, unit_name, "union", node_path, parent_id)
+            sums[key] = {}
+        sums[key][indicator] = value
+    for key, unit in units.items():
+        unit.values = _finish(sums[key], codes)
+        if not (is_union or (unit.kind == "node" and unit.id == node.pk)):
+            parent = units.get(("node", unit.parent_id))
+            if parent is not None:
+                parent.children.append(unit)
+    root = units.get(("union", node.pk) if is_union else ("node", node.pk))
+    if root is None:
+        root = RollupUnit(
+            "union" if is_union else "node",
+            node.pk,
+            node.name,
+            "union" if is_union else node.level,
+            node.node_path if is_union else node.path,
+            node.parent_node_id if is_union else node.parent_id,
+            _finish({}, codes),
+        )
+    return root

@@ -46,3 +46,15 @@ class DomainValidationError(Exception):
                 message = error.message % error.params if error.params else error.message
                 errors.append(FieldError(field="__all__", code=error.code or "invalid", message=str(message)))
         return cls(errors)
+
+
+class ServiceUnavailable(Exception):
+    """A service UnionHub depends on (file storage, ...) cannot be reached right now: nothing was written, and the
+    same request may simply be retried later. Mutations answer it as a typed error (code "service_unavailable");
+    Celery retries tasks that raise it."""
+
+    code = "service_unavailable"
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = str(message)

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -79,12 +80,18 @@ SHARED_APPS = [
     "rollup",
     "transfers",
     "drives",
+    "web",
+    "assessment",
+    "modelworkers",
+    "modelworker_care",
+    "reporting",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "organisation",
     "membership",
     "recruitment",
+    "selfassessment",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -124,6 +131,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.context_processors.navigation",
             ],
         },
     },
@@ -243,6 +251,22 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "unionhu
 CELERY_BEAT_SCHEDULE: dict = {
     # Safety net for fan-outs over unions: resumes runs whose messages were lost or whose workers died.
     "fanout-sweep": {"task": "jobs.fanout.fanout_sweep", "schedule": 300.0},
+    # Tasks whose send after commit failed (broker down) or never happened (process died): operations.outbox.
+    "outbox-sweep": {"task": "jobs.outbox.outbox_sweep", "schedule": 60.0},
+    # Model workers: terms end the day after their last day (00:10 Beijing time = 16:10 UTC, beat runs in UTC);
+    # reminders at 08:30 Beijing time. Both idempotent: a repeated or overlapping run changes and sends nothing.
+    "modelworker-terms-end": {
+        "task": "jobs.modelworker_care.modelworker_terms_end",
+        "schedule": crontab(hour=16, minute=10),
+    },
+    "modelworker-reminders": {
+        "task": "jobs.modelworker_care.modelworker_reminders_send",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    # Statistical reports: deadline reminders at 09:00 Beijing time (each sent once: claimed on a unique key);
+    # delivery of county reports to the higher-level union every minute (scheduling and attempts are idempotent).
+    "reporting-reminders": {"task": "jobs.reporting.reminders_send_task", "schedule": crontab(hour=1, minute=0)},
+    "reporting-deliveries": {"task": "jobs.reporting.deliveries_dispatch_task", "schedule": 60.0},
 }
 
 # Cache: Redis when UNIONHUB_CACHE_URL is set (shared by all web processes, needed for the joining-link rate limits
@@ -261,9 +285,26 @@ UNIONHUB_JOIN_RATE_LIMITS = {
     "per_link": int(os.environ.get("UNIONHUB_JOIN_RATE_PER_LINK", "600")),
     "per_address": int(os.environ.get("UNIONHUB_JOIN_RATE_PER_ADDRESS", "30")),
 }
+# Sign-in (web login and admin, accounts.login): failed attempts per user name and address, per user name, per
+# address, in fixed windows; once full, sign-in is refused until the window ends.
+UNIONHUB_LOGIN_RATE_LIMITS = {
+    "window_seconds": int(os.environ.get("UNIONHUB_LOGIN_RATE_WINDOW", "300")),
+    "per_user_address": int(os.environ.get("UNIONHUB_LOGIN_RATE_PER_USER_ADDRESS", "5")),
+    "per_user": int(os.environ.get("UNIONHUB_LOGIN_RATE_PER_USER", "20")),
+    "per_address": int(os.environ.get("UNIONHUB_LOGIN_RATE_PER_ADDRESS", "50")),
+}
 # Reverse proxies in front of the app that append to X-Forwarded-For (audit.middleware.client_ip, used by the audit
 # log and the joining rate limits). 0 = trust REMOTE_ADDR only; never more than the proxies really there.
 UNIONHUB_TRUSTED_PROXY_COUNT = int(os.environ.get("UNIONHUB_TRUSTED_PROXY_COUNT", "0"))
+
+# Outgoing mail (report deliveries to the higher-level union, deadline and model-worker reminders): SMTP.
+EMAIL_HOST = os.environ.get("UNIONHUB_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("UNIONHUB_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("UNIONHUB_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("UNIONHUB_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("UNIONHUB_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10  # seconds: a hung SMTP server must not hold a delivery's row lock for long
+DEFAULT_FROM_EMAIL = os.environ.get("UNIONHUB_EMAIL_FROM", f"UnionHub <noreply@{UNIONHUB_BASE_DOMAIN}>")
 
 # Secrets for personal data: HMAC key for identity-number lookups, encryption keys (rotation: first encrypts).
 UNIONHUB_PII_HMAC_KEY = os.environ.get("UNIONHUB_PII_HMAC_KEY", SECRET_KEY)

@@ -1,11 +1,13 @@
 """URLs served on both the public host and every union's host."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
+from accounts.login import LoginView
 from api.views import graphql_view
 from drives.views import join_done, join_page
 from files.views import file_download
+from selfassessment.views import appraisal_done, appraisal_page
 
 from .health import healthz
 
@@ -16,8 +18,11 @@ common_urlpatterns = [
     # Public joining form of a drive (answers on union hosts only; the token names the union).
     path("join/<str:token>/", join_page, name="join"),
     path("join/<str:token>/done/", join_done, name="join-done"),
-    # Session login for the web UI (templates in platform/templates/registration/); logout is POST only.
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    # Public member-appraisal form (会员评家) of an assessment round, union hosts only.
+    path("appraisal/<str:token>/", appraisal_page, name="appraisal"),
+    path("appraisal/<str:token>/done/", appraisal_done, name="appraisal-done"),
+    # Session login for the web UI (templates in platform/templates/registration/), rate-limited; logout is POST only.
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
@@ -25,4 +30,6 @@ common_urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    # The web UI (dashboard, union pages, API tokens): platform/web.
+    path("", include("web.urls")),
 ]

@@ -26,11 +26,29 @@ class FactState(NamedTuple):
     employment_type: str
     join_date: date
     origin: str
+    # The record passes the real-name database checks (see record_ok); feeds the data-quality score.
+    record_ok: bool = False
+
+
+def record_ok(*, phone: str | None, ethnicity: str | None) -> bool:
+    """A member record passes all checks: identity number and dates are validated on entry, so what remains is
+    completeness of the fields the real-name database requires (mobile phone, ethnicity)."""
+    return bool(phone) and bool(ethnicity)
+
+
+# The same test in SQL, for the recount.
+RECORD_OK_SQL = "(phone <> '' AND ethnicity <> '')"
 
 
 def fact_state(member: Member) -> FactState:
     return FactState(
-        member.branch_id, member.status, member.sex, member.employment_type, member.join_date, member.origin
+        member.branch_id,
+        member.status,
+        member.sex,
+        member.employment_type,
+        member.join_date,
+        member.origin,
+        record_ok(phone=member.phone, ethnicity=member.ethnicity),
     )
 
 
@@ -51,6 +69,8 @@ def contribution(state: FactState | None) -> Counter:
             facts[(ind.NEW_FORM_MEMBERS, ind.STOCK)] += 1
     elif state.status == MemberStatus.RETAINED:
         facts[(ind.RETAINED_MEMBERS, ind.STOCK)] += 1
+    if state.record_ok and state.status in (MemberStatus.ACTIVE, MemberStatus.RETAINED):
+        facts[(ind.MEMBER_RECORDS_OK, ind.STOCK)] += 1
     # A flow: joining stays counted in its reporting year whatever happens to the member later.
     if state.origin == MemberOrigin.JOINED:
         facts[(ind.NEW_MEMBERS, ind.reporting_year(state.join_date))] += 1
@@ -75,16 +95,17 @@ def deltas_for(
 
 def facts_count_union() -> dict[tuple[int, str, str], int]:
     """Count every membership fact of the union in the connection's schema, from its members table."""
-    sql = """
+    sql = f"""
         SELECT branch_id,
                count(*) FILTER (WHERE status = 'active'),
                count(*) FILTER (WHERE status = 'active' AND sex = 'female'),
                count(*) FILTER (WHERE status = 'active' AND employment_type = 'migrant'),
                count(*) FILTER (WHERE status = 'active' AND employment_type = 'agency'),
                count(*) FILTER (WHERE status = 'active' AND employment_type = 'new_form'),
-               count(*) FILTER (WHERE status = 'retained')
+               count(*) FILTER (WHERE status = 'retained'),
+               count(*) FILTER (WHERE status IN ('active', 'retained') AND {RECORD_OK_SQL})
         FROM membership_member GROUP BY branch_id
-    """
+    """  # noqa: S608 (constant SQL)
     flow_sql = """
         SELECT branch_id,
                (extract(year FROM join_date)::int + CASE WHEN extract(month FROM join_date) >= %s THEN 1 ELSE 0 END),

@@ -29,7 +29,7 @@ from rollup import indicators as ind
 from rollup.services import facts_apply, facts_replace
 from unionhub.errors import DomainValidationError, FieldError
 
-from .facts import FactState, deltas_for, fact_state, facts_count_union
+from .facts import FactState, deltas_for, fact_state, facts_count_union, record_ok
 from .models import (
     HOLDING_STATUSES,
     STATUS_REASONS,
@@ -504,9 +504,9 @@ _MEMBER_ROW_FIELDS = (
     "status_changed_on",
 )
 _HISTORY_ROW_FIELDS = ("member_id", "effective_on")
-_ID, _SEX, _EMPLOYMENT_TYPE, _BRANCH_ID, _JOIN_DATE, _ID_HASH = (
+_ID, _SEX, _EMPLOYMENT_TYPE, _BRANCH_ID, _JOIN_DATE, _ID_HASH, _PHONE, _ETHNICITY = (
     _MEMBER_ROW_FIELDS.index(name)
-    for name in ("id", "sex", "employment_type", "branch_id", "join_date", "id_hash")
+    for name in ("id", "sex", "employment_type", "branch_id", "join_date", "id_hash", "phone", "ethnicity")
 )
 # The batch's claims on the person index go through a temporary table, so one INSERT ... ON CONFLICT DO NOTHING
 # both writes them and names the people already held elsewhere (absent from RETURNING).
@@ -616,7 +616,13 @@ def members_bulk_create(*, union, rows: list[dict], actor_id: int | None = None)
         # Members of a batch share a few fact states (branch, sex, employment type, join year): count each once.
         states = Counter(
             FactState(
-                value[_BRANCH_ID], active, value[_SEX], value[_EMPLOYMENT_TYPE], value[_JOIN_DATE], joined
+                value[_BRANCH_ID],
+                active,
+                value[_SEX],
+                value[_EMPLOYMENT_TYPE],
+                value[_JOIN_DATE],
+                joined,
+                record_ok(phone=value[_PHONE], ethnicity=value[_ETHNICITY]),
             )
             for value in values
         )

@@ -60,6 +60,30 @@ def admin_world(db, monkeypatch):
     ids += drive_ids
     # joinByLink's token is a signed string, not an ID: hinted for this walk only.
     monkeypatch.setitem(VALUE_HINTS, "token", lambda: join_token)
+    from tests.selfassessment.worlds import selfassessment_audit_objects
+
+    assessment_ids, assessment_hints = selfassessment_audit_objects(union, county=county)
+    ids += assessment_ids
+    for name, hint in assessment_hints.items():
+        monkeypatch.setitem(VALUE_HINTS, name, hint)
+    from tests.assessment.worlds import assessment_audit_objects
+
+    ids += assessment_audit_objects(union, county=county)
+    from tests.reporting.worlds import reporting_audit_objects
+
+    ids += reporting_audit_objects(union)
+    from tests.modelworker_care.worlds import care_audit_objects
+
+    ids += care_audit_objects(union, county=county)
+    from tests.modelworkers.worlds import modelworkers_audit_objects
+
+    registry_ids, registry_hints = modelworkers_audit_objects(union, county=county)
+    ids += registry_ids
+    for name, hint in registry_hints.items():
+        monkeypatch.setitem(VALUE_HINTS, name, hint)
+    from tests.rollup.worlds import rollup_audit_objects
+
+    ids += rollup_audit_objects(union, county=county)
     # Union-scoped mutations run on the union's own host; federation ones on the public host.
     return {"admin": admin, "ids": ids, "hosts": [PUBLIC_HOST, union_host(union.slug)], "union": union}
 

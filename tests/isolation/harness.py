@@ -27,6 +27,8 @@ from graphql import (
 )
 
 from tests.factories import credit_code
+from tests.modelworker_care.worlds import CARE_VALUE_HINTS
+from tests.modelworkers.worlds import MODELWORKERS_VALUE_HINTS
 
 _probe_numbers = itertools.count(1)
 
@@ -73,7 +75,60 @@ VALUE_HINTS = {
     "fileBase64": lambda: base64.b64encode(
         f"名称,类型\n探针分会{next(_probe_numbers)},分会\n".encode()
     ).decode(),
+    # Self-assessment (selfassessment): an item code of the test standard (tests/selfassessment/helpers.py), a
+    # PNG as evidence, and appraisal ratings within 1-5.
+    "itemCode": lambda: "A1",
+    "evidenceName": lambda: "佐证.png",
+    "evidenceBase64": lambda: _probe_png(),
+    **{f"rating{area}": lambda: 4 for area in ("Organisation", "Rights", "Democracy", "Services", "Activities")},
+    # Roll-up: a reporting year, a fresh month label per reportingPeriodOpen, one indicator.
+    "period": lambda: "2026",
+    "label": lambda: _probe_period_label(),
+    "indicators": lambda: "members",
+    # Assessment (assessment): a one-item 10-point standard without bonus (its item full-or-zero, mandatory,
+    # veto and spot-check at once is valid), the veto item of tests/assessment/worlds.py, a whole pool in fen.
+    "standardCode": lambda: f"probe-standard-{next(_probe_numbers)}",
+    "year": lambda: _this_year(),
+    "unitTypes": lambda: "enterprise",
+    "baseMaxPoints": lambda: "10",
+    "bonusCap": lambda: "0",
+    "maxPoints": lambda: "10",
+    "step": lambda: None,
+    "passPoints": lambda: None,
+    "bonus": lambda: False,
+    "requiresLowerTitle": lambda: False,
+    "vetoItemCode": lambda: "V1",
+    "amountFen": lambda: 500000,
+    # Model-worker care: this month and today inside the walks' workers' terms, rule starts that never overlap.
+    **CARE_VALUE_HINTS,
+    # Model-worker registry: objections received today, attachments as a small PNG.
+    **MODELWORKERS_VALUE_HINTS,
+    # Reporting: deadlines within the walks' open reporting year 2027, the rule the audit union fails
+    # (tests/reporting/worlds.py), delivery settings of the higher-level union.
+    "dueOn": lambda: "2027-10-10",
+    "ruleCode": lambda: "members_le_staff_retained",
+    "emails": lambda: "tongji@probe.example.cn",
+    "webhookUrl": lambda: "https://probe.example.cn/hooks/reports",
+    "webhookSecret": lambda: "probe-webhook-secret-0123456789",
 }
+
+
+def _this_year() -> int:
+    from django.utils import timezone
+
+    return timezone.localdate().year
+
+
+def _probe_period_label() -> str:
+    from tests.rollup.worlds import probe_period_label
+
+    return probe_period_label()
+
+
+def _probe_png() -> str:
+    from tests.selfassessment.helpers import PNG_BYTES
+
+    return base64.b64encode(PNG_BYTES).decode()
 
 
 def _probe_id_number() -> str:

@@ -151,6 +151,46 @@ def world(db):
     drive_ids, drive_strings = drive_victim_objects(union=victim_union, county=victim_county)
     victim_ids += drive_ids
 
+    # The victim's self-assessment (note, evidence) and member appraisal.
+    from tests.selfassessment.worlds import selfassessment_victim_objects
+
+    assessment_ids, assessment_strings = selfassessment_victim_objects(union=victim_union, county=victim_county)
+    victim_ids += assessment_ids
+
+    # The victim county's 职工之家 standard, rounds with the victim union, its results, title and funding.
+    from tests.assessment.worlds import assessment_victim_objects
+
+    home_ids, home_strings = assessment_victim_objects(union=victim_union, county=victim_county)
+    victim_ids += home_ids
+
+    # The victim county's statistical reporting: the union's returned report, explanations, files, deliveries.
+    from tests.reporting.worlds import reporting_victim_objects
+
+    report_ids, report_strings = reporting_victim_objects(
+        union=victim_union, county=victim_county, town=victim_town
+    )
+    victim_ids += report_ids
+
+    # A model worker of the victim county in the victim union, with its care records and a reminder.
+    from tests.modelworker_care.worlds import care_victim_objects
+
+    care_ids, care_strings = care_victim_objects(
+        union=victim_union, county=victim_county, victim_admin=victim_admin
+    )
+    victim_ids += care_ids
+
+    # The victim county's award batch: nominations from the victim union, a running notice with an objection,
+    # a registered model worker with a revocation proposal.
+    from tests.modelworkers.worlds import modelworkers_victim_objects
+
+    registry_ids, registry_strings = modelworkers_victim_objects(union=victim_union, county=victim_county)
+    victim_ids += registry_ids
+
+    # The victim county's closed reporting period and its snapshot.
+    from tests.rollup.worlds import rollup_victim_objects
+
+    victim_ids += rollup_victim_objects(county=victim_county)
+
     return {
         "victim_union": victim_union,
         "victim_admin": victim_admin,
@@ -174,6 +214,11 @@ def world(db):
             victim_branch.name,
             partner_union.name,
             *drive_strings,
+            *assessment_strings,
+            *home_strings,
+            *report_strings,
+            *care_strings,
+            *registry_strings,
             *[i for i in victim_ids if len(i) > 6],
         ],
         "probers": {

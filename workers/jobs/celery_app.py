@@ -26,6 +26,8 @@ from kombu.exceptions import OperationalError as BrokerOperationalError  # noqa:
 from tenant_schemas_celery.app import CeleryApp as TenantAwareCeleryApp  # noqa: E402
 from tenant_schemas_celery.task import TenantTask  # noqa: E402
 
+from unionhub.errors import ServiceUnavailable  # noqa: E402
+
 logger = logging.getLogger("jobs")
 
 
@@ -42,6 +44,7 @@ TRANSIENT_ERRORS = (
     ConnectionError,
     TimeoutError,
     TransientJobError,
+    ServiceUnavailable,
 )
 
 
@@ -84,15 +87,25 @@ app.conf.include = [
     "jobs.provisioning",
     "jobs.fanout",
     "jobs.imports",
+    "jobs.outbox",
+    "jobs.rollup",
+    "jobs.modelworker_care",
+    "jobs.reporting",
 ]
+
+
+OUTBOX_SEND_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 
 
 def enqueue_on_commit(task, *args, task_options: dict | None = None, **kwargs) -> str:
     """Send `task(*args, **kwargs)` once the current transaction commits; returns the task id at once.
 
-    Outside a transaction the task is sent immediately; if the transaction rolls back nothing is sent. The
-    tenant schema is captured now, not at commit time: code that enqueues inside `tenant_context(A)` and
-    commits after leaving it still gets the task run in A. `task` is a task object or a registered task name;
+    Outside a transaction the task is sent immediately (a broker failure raises to the caller). Inside one, the
+    message is first written to the task outbox in the same transaction (operations.outbox): if the transaction
+    rolls back nothing is sent; once it commits the message is sent and the row deleted; if the broker is down
+    then, the committed work stands, the row stays and the outbox sweep sends it when the broker is back. The
+    tenant schema is captured now, not at commit time: code that enqueues inside `tenant_context(A)` and commits
+    after leaving it still gets the task run in A. `task` is a task object or a registered task name;
     `task_options` go to apply_async (countdown, queue, headers; headers["_schema_name"] picks the schema).
     """
     if isinstance(task, str):
@@ -102,8 +115,39 @@ def enqueue_on_commit(task, *args, task_options: dict | None = None, **kwargs) -
     headers = dict(options.pop("headers", None) or {})
     headers.setdefault("_schema_name", connection.schema_name)
 
-    def send():
+    if not transaction.get_connection().in_atomic_block:
         task.apply_async(args=args, kwargs=kwargs, task_id=task_id, headers=headers, **options)
+        return task_id
+
+    from operations.models import TaskOutbox
+
+    record = TaskOutbox.objects.create(
+        task_id=task_id,
+        task_name=task.name,
+        args=list(args),
+        kwargs=kwargs,
+        options={**{k: v for k, v in options.items() if v is not None}, "headers": headers},
+    )
+
+    def send():
+        try:
+            # One quick retry only: the outbox has the message, so a request never waits seconds for a broker
+            # that is down (Celery's default policy took 2-4 s per send here).
+            task.apply_async(
+                args=args,
+                kwargs=kwargs,
+                task_id=task_id,
+                headers=headers,
+                **{"retry_policy": OUTBOX_SEND_RETRY_POLICY, **options},
+            )
+        except Exception as exc:
+            # The caller's work is committed; the outbox row keeps the message for the sweep.
+            logger.warning("task %s (%s) not sent, kept in the outbox: %s", task.name, task_id, exc)
+            return
+        try:
+            TaskOutbox.objects.filter(pk=record.pk).delete()
+        except Exception:  # the sweep will send it again under the same id; tasks are idempotent
+            logger.warning("outbox row %s not deleted after sending", record.pk, exc_info=True)
 
     transaction.on_commit(send)
     return task_id

@@ -17,6 +17,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSyntaxError,
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
@@ -28,8 +29,14 @@ from graphql import (
     specified_rules,
     validate,
 )
+from graphql.validation.rules import overlapping_fields_can_be_merged
 
 from .pagination import DEFAULT_PAGE_SIZE
+
+# graphql-core's overlapping-fields rule compares fields pairwise and gives up ("Validation aborted.") when this
+# budget is spent; its default (500,000) lets one request of ~2,000 repeated fields burn 1-2 s of CPU. Real client
+# queries spend a few thousand (the module reads the attribute each time validation starts; documented knob).
+overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = 50_000
 
 
 @dataclass
@@ -66,8 +73,14 @@ def measure_selection_set(
     variables: dict,
     depth: int = 0,
     visiting: frozenset[str] = frozenset(),
+    memo: dict[str, Measure] | None = None,
 ) -> Measure:
-    """Depth below, aliases within and cost of a selection set, with fragments expanded."""
+    """Depth below, aliases within and cost of a selection set, with fragments expanded.
+
+    Each named fragment is measured once (relative to where it is spread) and reused: a chain of fragments that
+    each spread the next one twice would otherwise take 2^n steps to measure, a denial of service in a few lines.
+    """
+    memo = {} if memo is None else memo
     result = Measure(depth=depth)
     if selection_set is None:
         return result
@@ -76,10 +89,10 @@ def measure_selection_set(
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
             name = selection.name.value
+            if selection.alias is not None:
+                result.aliases += 1  # aliases of __typename too: they multiply the response all the same
             if name.startswith("__"):
                 continue
-            if selection.alias is not None:
-                result.aliases += 1
             field_def = fields.get(name)
             child_type = get_named_type(field_def.type) if field_def is not None else None
             child = measure_selection_set(
@@ -90,6 +103,7 @@ def measure_selection_set(
                 variables=variables,
                 depth=depth + 1,
                 visiting=visiting,
+                memo=memo,
             )
             multiplier = _page_size(selection, field_def, variables)
             result.cost += 1 + child.cost * (multiplier if multiplier is not None else 1)
@@ -102,27 +116,37 @@ def measure_selection_set(
                 if selection.type_condition
                 else parent_type
             )
-            inner_set = selection.selection_set
-            inner_visiting = visiting
+            inner = measure_selection_set(
+                selection.selection_set,
+                fragment_type,
+                schema=schema,
+                fragments=fragments,
+                variables=variables,
+                depth=depth,
+                visiting=visiting,
+                memo=memo,
+            )
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
             fragment = fragments.get(name)
             if fragment is None or name in visiting:
                 continue  # unknown fragments and cycles are reported by the standard rules
-            fragment_type = schema.get_type(fragment.type_condition.name.value)
-            inner_set = fragment.selection_set
-            inner_visiting = visiting | {name}
+            relative = memo.get(name)
+            if relative is None:
+                relative = measure_selection_set(
+                    fragment.selection_set,
+                    schema.get_type(fragment.type_condition.name.value),
+                    schema=schema,
+                    fragments=fragments,
+                    variables=variables,
+                    depth=0,
+                    visiting=visiting | {name},
+                    memo=memo,
+                )
+                memo[name] = relative
+            inner = Measure(depth=depth + relative.depth, aliases=relative.aliases, cost=relative.cost)
         else:
             continue
-        inner = measure_selection_set(
-            inner_set,
-            fragment_type,
-            schema=schema,
-            fragments=fragments,
-            variables=variables,
-            depth=depth,
-            visiting=inner_visiting,
-        )
         result.cost += inner.cost
         result.aliases += inner.aliases
         result.depth = max(result.depth, inner.depth)
@@ -245,27 +269,49 @@ class _DocumentCache:
 # Longer queries are parsed and checked on every request: the cache is for the usual client queries, and a flood
 # of large one-off documents must not grow the process.
 CACHED_QUERY_MAX_LENGTH = 5_000
+# Lexical tokens per document (the client's largest queries have a few hundred); more is refused while parsing,
+# before any validation rule runs.
+MAX_TOKENS = 2_000
 _documents = _DocumentCache(max_chars=100_000)
 
 
-def _checked_document(schema, query: str, max_errors: int | None):
-    document = parse(query)  # GraphQLSyntaxError propagates
+def _checked_document(schema, query: str, max_errors: int | None, first_rules):
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)  # other syntax errors propagate
+    except GraphQLSyntaxError as error:
+        if "more than" not in error.message or "tokens" not in error.message:
+            raise
+        raise InvalidDocument(
+            [
+                GraphQLError(
+                    _("查询过长：最多允许%(max)s个词法单元。") % {"max": MAX_TOKENS},
+                    extensions={"code": "query_too_long"},
+                )
+            ]
+        ) from None
+    # Our limits first: they are linear in the document, while some standard rules (overlapping fields) grow with
+    # the square of the number of fields, so a query of many aliases is refused before it can cost seconds.
+    if first_rules:
+        errors = validate(schema, document, first_rules, max_errors=max_errors)
+        if errors:
+            raise InvalidDocument(errors)
     errors = validate(schema, document, specified_rules, max_errors=max_errors)
     if errors:
         raise InvalidDocument(errors)
     return document
 
 
-def checked_document(schema, query: str, max_errors: int | None = None):
+def checked_document(schema, query: str, max_errors: int | None = None, first_rules=()):
     """The parsed document of `query`, checked against graphql-core's standard rules, which depend on the schema
     and the query text only. Cached per query text (parsing and the standard rules took ~15% of a typical request);
-    invalid queries are not cached. Raises GraphQLSyntaxError or InvalidDocument. Documents are only read
-    afterwards, never modified."""
+    invalid queries are not cached. `first_rules` (the request's limits) run before the standard rules when the
+    text is not cached; the caller still runs them on every request. Raises GraphQLSyntaxError or InvalidDocument.
+    Documents are only read afterwards, never modified."""
     if len(query) > CACHED_QUERY_MAX_LENGTH:
-        return _checked_document(schema, query, max_errors)
+        return _checked_document(schema, query, max_errors, first_rules)
     key = (schema, query, max_errors)
     document = _documents.get(key)
     if document is None:
-        document = _checked_document(schema, query, max_errors)
+        document = _checked_document(schema, query, max_errors, first_rules)
         _documents.put(key, query, document)
     return document

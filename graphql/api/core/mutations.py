@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import graphene
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from accounts.access import AccessDenied
 from audit.services import audit_changes, audit_record
 from federations.models import FederationNode, Union
-from unionhub.errors import DomainValidationError
+from unionhub.errors import DomainValidationError, ServiceUnavailable
 
-from .errors import Error, error_from_access, errors_from_validation, login_required
+from .errors import Error, api_field_name, error_from_access, errors_from_validation, login_required
 
 
 class BaseMutation(graphene.Mutation):
@@ -72,6 +73,18 @@ class BaseMutation(graphene.Mutation):
         if context.union is not None and not context.union_visible:
             # On a union's host an actor without a role there gets nothing, not even a hint that it exists.
             return cls(errors=[error_from_access(AccessDenied())])
+        field = _field_with_nul(arguments)
+        if field is not None:
+            # PostgreSQL text cannot hold U+0000: refused here for every mutation instead of failing on write.
+            return cls(
+                errors=[
+                    Error(
+                        field=api_field_name(field),
+                        code="invalid_characters",
+                        message=_("内容中含有不允许的空字符（U+0000）。"),
+                    )
+                ]
+            )
         try:
             with transaction.atomic():
                 result = cls.perform(info, context, **arguments)
@@ -80,7 +93,27 @@ class BaseMutation(graphene.Mutation):
             return cls(errors=errors_from_validation(exc, cls.error_field_names))
         except AccessDenied as exc:
             return cls(errors=[error_from_access(exc)])
+        except ServiceUnavailable as exc:
+            # Rolled back like bad input; the client may retry the same request later.
+            return cls(errors=[Error(field=None, code=exc.code, message=exc.message)])
         return cls(errors=[], **result)
+
+
+def _field_with_nul(value, name: str | None = None) -> str | None:
+    """The (innermost) argument name whose value holds a NUL character anywhere, else None."""
+    if isinstance(value, str):
+        return (name or "__all__") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _field_with_nul(item, key)
+            if found is not None:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            found = _field_with_nul(item, name)
+            if found is not None:
+                return found
+    return None
 
 
 def _flatten_input(arguments: dict) -> dict:

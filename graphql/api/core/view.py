@@ -70,8 +70,11 @@ class UnionHubGraphQLView(GraphQLView):
                 request, data, query, variables, operation_name, show_graphiql
             )
         schema = self.schema.graphql_schema
+        limits = request_rules(settings.UNIONHUB_GRAPHQL, variables)
         try:
-            document = checked_document(schema, query, graphene_settings.MAX_VALIDATION_ERRORS)
+            document = checked_document(
+                schema, query, graphene_settings.MAX_VALIDATION_ERRORS, first_rules=limits
+            )
         except InvalidDocument as invalid:
             return ExecutionResult(data=None, errors=invalid.errors)
         except GraphQLError as error:  # syntax error
@@ -92,7 +95,7 @@ class UnionHubGraphQLView(GraphQLView):
                 )
             )
 
-        errors = validate(schema, document, request_rules(settings.UNIONHUB_GRAPHQL, variables))
+        errors = validate(schema, document, limits)
         if errors:
             return ExecutionResult(data=None, errors=errors)
         try:

@@ -1,16 +1,23 @@
-"""Key rotation for identity numbers: re-encrypt every union's members under the first configured key."""
+"""Key rotation for identity numbers: re-encrypt every stored identity number under the first configured key.
+
+Covers members and every other table keeping one (join applications in each union, transfer requests in the
+public schema; see people.services). Safe to run again after an interruption; drop the old key only afterwards.
+"""
 
 from django.core.management.base import BaseCommand
 
 from federations.models import Union
-from membership.services import members_reencrypt
+from people.services import identity_reencrypt_public, identity_reencrypt_union
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt identity numbers with the first key of UNIONHUB_PII_ENCRYPTION_KEYS (run after adding a key)."
+    help = (
+        "Re-encrypt identity numbers with the first key of UNIONHUB_PII_ENCRYPTION_KEYS (run after adding a key, "
+        "before removing the old one)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--union", help="Only this union (slug).")
+        parser.add_argument("--union", help="Only this union (slug); skips the public tables.")
 
     def handle(self, *args, union=None, **options):
         unions = Union.objects.exclude(status="provisioning").order_by("pk")
@@ -18,7 +25,11 @@ class Command(BaseCommand):
             unions = unions.filter(slug=union)
         total = 0
         for each in unions:
-            done = members_reencrypt(union=each)
-            total += done
-            self.stdout.write(f"{each.slug}: {done}")
+            counts = identity_reencrypt_union(each)
+            total += sum(counts.values())
+            self.stdout.write(f"{each.slug}: " + ", ".join(f"{label} {n}" for label, n in counts.items()))
+        if not union:
+            counts = identity_reencrypt_public()
+            total += sum(counts.values())
+            self.stdout.write("public: " + ", ".join(f"{label} {n}" for label, n in counts.items()))
         self.stdout.write(self.style.SUCCESS(f"re-encrypted {total} identity numbers"))

@@ -1,0 +1,407 @@
+"""GraphQL types for model-worker care: the due calendar, annual assessments, life events, benefits, allowance
+rules and the viewer's reminder notifications. Amounts are integers in fen (1/100 yuan)."""
+
+from __future__ import annotations
+
+import graphene
+from django.utils import timezone
+
+from accounts.access import AccessDenied
+from api.core import ids
+from api.core.access import or_none
+from api.core.pagination import CountableConnection
+from api.core.types import Node
+from modelworker_care import models, selectors
+from modelworkers.models import Level
+
+from .loaders import VisibleWorkerLoader
+
+MODEL_WORKER = "ModelWorker"
+ASSESSMENT = "ModelWorkerAssessment"
+LIFE_EVENT = "ModelWorkerLifeEvent"
+BENEFIT = "ModelWorkerBenefit"
+ALLOWANCE_RULE = "ModelWorkerAllowanceRule"
+NOTIFICATION = "ModelWorkerNotification"
+
+DueKindEnum = graphene.Enum.from_enum(
+    models.DueKind, name="ModelWorkerDueKind", description="What falls due in continuation management."
+)
+AssessmentSideEnum = graphene.Enum.from_enum(
+    models.AssessmentSide, name="ModelWorkerAssessmentSide", description="Who signs an annual assessment."
+)
+AssessmentResultEnum = graphene.Enum.from_enum(
+    models.AssessmentResult,
+    name="ModelWorkerAssessmentResult",
+    description="Conclusion of an annual assessment.",
+)
+AssessmentStatusEnum = graphene.Enum.from_enum(
+    models.AssessmentStatus,
+    name="ModelWorkerAssessmentStatus",
+    description="Where an annual assessment stands.",
+)
+LifeEventKindEnum = graphene.Enum.from_enum(
+    models.LifeEventKind, name="ModelWorkerLifeEventKind", description="A life event of a model worker."
+)
+BenefitKindEnum = graphene.Enum.from_enum(
+    models.BenefitKind, name="ModelWorkerBenefitKind", description="A kind of benefit."
+)
+RuleLevelEnum = graphene.Enum.from_enum(
+    Level,
+    name="ModelWorkerAllowanceLevel",
+    description="Level of a model-worker title (allowance rules are per level).",
+)
+
+
+class GivableBenefitKind(graphene.Enum):
+    """Benefits recorded one by one (allowances are recorded per month with modelWorkerAllowancePay)."""
+
+    class Meta:
+        name = "ModelWorkerGivableBenefitKind"
+
+    HEALTH_CHECK = models.BenefitKind.HEALTH_CHECK.value
+    REST_STAY = models.BenefitKind.REST_STAY.value
+    HARDSHIP = models.BenefitKind.HARDSHIP.value
+
+
+def _worker_gid(worker_id) -> str:
+    return ids.to_global_id(MODEL_WORKER, worker_id)
+
+
+def _worker_name(info, worker_id) -> str:
+    worker = info.context.loader(VisibleWorkerLoader).load(worker_id)
+    return worker.name if worker is not None else ""
+
+
+def record_for(context, global_id, type_name: str, queryset_of):
+    """A care record behind `global_id` whose worker the actor may see in this scope; AccessDenied otherwise."""
+    pk = ids.decode_global_id(global_id, type_name)
+    if pk is None or (context.union is not None and not context.union_visible):
+        raise AccessDenied
+    workers = selectors.workers_visible(context.actor, union=context.union)
+    record = queryset_of(workers).filter(pk=pk).first()
+    if record is None:
+        raise AccessDenied
+    return record
+
+
+class WorkerFields:
+    """Who a record is about."""
+
+    worker_id = graphene.ID(required=True, description="Global id of the model worker (ModelWorker).")
+    worker_name = graphene.String(required=True)
+
+    @staticmethod
+    def resolve_worker_id(root, info):
+        return _worker_gid(root.worker_id)
+
+    @staticmethod
+    def resolve_worker_name(root, info):
+        return _worker_name(info, root.worker_id)
+
+
+class ModelWorkerDueItem(WorkerFields, graphene.ObjectType):
+    """Something due for a model worker in continuation management, not yet given or filed."""
+
+    kind = graphene.Field(DueKindEnum, required=True)
+    kind_label = graphene.String(required=True)
+    due_on = graphene.Date(required=True)
+    days_left = graphene.Int(
+        required=True, description="Days from today to the due date (negative: overdue)."
+    )
+    year = graphene.Int(required=True, description="The calendar year the item belongs to.")
+    month = graphene.Date(description="Allowances: first day of the month the allowance is for.")
+    amount_fen = graphene.Int(description="Allowances: the monthly amount of the rule in force, in fen.")
+    employer_name = graphene.String(required=True)
+
+    @staticmethod
+    def resolve_kind_label(root, info):
+        return str(models.DueKind(root.kind).label)
+
+    @staticmethod
+    def resolve_days_left(root, info):
+        return (root.due_on - timezone.localdate()).days
+
+    @staticmethod
+    def resolve_employer_name(root, info):
+        worker = info.context.loader(VisibleWorkerLoader).load(root.worker_id)
+        return worker.employer_name if worker is not None else ""
+
+
+class ModelWorkerDueItemConnection(CountableConnection):
+    class Meta:
+        node = ModelWorkerDueItem
+
+
+class ModelWorkerAssessment(WorkerFields, graphene.ObjectType):
+    """年度考核 of one calendar year, signed by the federation and by the employer (or the federation on its
+    behalf); filed, and then immutable, once both signed the same conclusion."""
+
+    class Meta:
+        name = ASSESSMENT
+        interfaces = (Node,)
+
+    year = graphene.Int(required=True)
+    status = graphene.Field(AssessmentStatusEnum, required=True)
+    status_label = graphene.String(required=True)
+    result = graphene.Field(AssessmentResultEnum, description="The agreed conclusion (filed assessments).")
+    federation_result = graphene.Field(AssessmentResultEnum)
+    federation_notes = graphene.String(required=True)
+    federation_signed_at = graphene.DateTime()
+    employer_result = graphene.Field(AssessmentResultEnum)
+    employer_notes = graphene.String(required=True)
+    employer_signed_at = graphene.DateTime()
+    employer_on_behalf = graphene.Boolean(
+        required=True, description="The employer's sign-off was recorded by the federation on its behalf."
+    )
+    employer_signatory = graphene.String(
+        required=True, description="Who signed for the employer (on behalf)."
+    )
+    filed_at = graphene.DateTime()
+    revocation_id = graphene.ID(description="The revocation proposal a failed assessment opened.")
+
+    @classmethod
+    def get_node(cls, info, global_id):
+        return or_none(
+            record_for,
+            info.context,
+            global_id,
+            ASSESSMENT,
+            lambda workers: selectors.assessment_list(workers=workers),
+        )
+
+    @classmethod
+    def is_type_of(cls, root, info):
+        return isinstance(root, models.AnnualAssessment)
+
+    @staticmethod
+    def resolve_status_label(root, info):
+        return root.get_status_display()
+
+    @staticmethod
+    def resolve_result(root, info):
+        return root.result or None
+
+    @staticmethod
+    def resolve_federation_result(root, info):
+        return root.federation_result or None
+
+    @staticmethod
+    def resolve_employer_result(root, info):
+        return root.employer_result or None
+
+    @staticmethod
+    def resolve_revocation_id(root, info):
+        return ids.to_global_id("Revocation", root.revocation_id) if root.revocation_id else None
+
+
+class ModelWorkerAssessmentConnection(CountableConnection):
+    class Meta:
+        node = ModelWorkerAssessment
+
+
+class ModelWorkerLifeEvent(WorkerFields, graphene.ObjectType):
+    """A recorded life event (动态管理备案); immutable."""
+
+    class Meta:
+        name = LIFE_EVENT
+        interfaces = (Node,)
+
+    kind = graphene.Field(LifeEventKindEnum, required=True)
+    kind_label = graphene.String(required=True)
+    occurred_on = graphene.Date(required=True)
+    note = graphene.String(required=True)
+    from_employer_name = graphene.String(required=True)
+    to_employer_name = graphene.String(required=True)
+    created_at = graphene.DateTime(required=True)
+
+    @classmethod
+    def get_node(cls, info, global_id):
+        return or_none(
+            record_for,
+            info.context,
+            global_id,
+            LIFE_EVENT,
+            lambda workers: selectors.life_event_list(workers=workers),
+        )
+
+    @classmethod
+    def is_type_of(cls, root, info):
+        return isinstance(root, models.LifeEvent)
+
+    @staticmethod
+    def resolve_kind_label(root, info):
+        return root.get_kind_display()
+
+
+class ModelWorkerLifeEventConnection(CountableConnection):
+    class Meta:
+        node = ModelWorkerLifeEvent
+
+
+class ModelWorkerBenefit(WorkerFields, graphene.ObjectType):
+    """A benefit given: one month of allowance, the year's health check or rest stay, a hardship payment."""
+
+    class Meta:
+        name = BENEFIT
+        interfaces = (Node,)
+
+    kind = graphene.Field(BenefitKindEnum, required=True)
+    kind_label = graphene.String(required=True)
+    year = graphene.Int(required=True)
+    month = graphene.Date(description="Allowances: first day of the month paid for.")
+    given_on = graphene.Date(required=True)
+    amount_fen = graphene.Int(required=True)
+    note = graphene.String(required=True)
+
+    @classmethod
+    def get_node(cls, info, global_id):
+        return or_none(
+            record_for,
+            info.context,
+            global_id,
+            BENEFIT,
+            lambda workers: selectors.benefit_list(workers=workers),
+        )
+
+    @classmethod
+    def is_type_of(cls, root, info):
+        return isinstance(root, models.BenefitGrant)
+
+    @staticmethod
+    def resolve_kind_label(root, info):
+        return root.get_kind_display()
+
+
+class ModelWorkerBenefitConnection(CountableConnection):
+    class Meta:
+        node = ModelWorkerBenefit
+
+
+class ModelWorkerBenefitTotal(graphene.ObjectType):
+    """Benefits given in one reporting year (1 October - 30 September, labelled by the year it ends in)."""
+
+    reporting_year = graphene.String(required=True)
+    kind = graphene.Field(BenefitKindEnum, required=True)
+    kind_label = graphene.String(required=True)
+    count = graphene.Int(required=True)
+    amount_fen = graphene.BigInt(required=True)
+
+    @staticmethod
+    def resolve_kind_label(root, info):
+        return str(models.BenefitKind(root["kind"]).label)
+
+    @staticmethod
+    def resolve_reporting_year(root, info):
+        return root["reporting_year"]
+
+    @staticmethod
+    def resolve_kind(root, info):
+        return root["kind"]
+
+    @staticmethod
+    def resolve_count(root, info):
+        return root["count"]
+
+    @staticmethod
+    def resolve_amount_fen(root, info):
+        return root["amount_fen"]
+
+
+class ModelWorkerAllowanceRule(graphene.ObjectType):
+    """A node's monthly honorary allowance for one level, in force from `effectiveFrom` until superseded."""
+
+    class Meta:
+        name = ALLOWANCE_RULE
+        interfaces = (Node,)
+
+    node_id = graphene.ID(required=True, description="Global id of the federation node.")
+    node_name = graphene.String(required=True)
+    level = graphene.Field(RuleLevelEnum, required=True)
+    level_label = graphene.String(required=True)
+    effective_from = graphene.Date(required=True)
+    effective_to = graphene.Date(description="Last day in force; null = in force until superseded.")
+    monthly_amount_fen = graphene.Int(required=True)
+    note = graphene.String(required=True)
+
+    @classmethod
+    def get_node(cls, info, global_id):
+        return or_none(rule_for, info.context, global_id)
+
+    @classmethod
+    def is_type_of(cls, root, info):
+        return isinstance(root, models.AllowanceRule)
+
+    @staticmethod
+    def resolve_node_id(root, info):
+        return ids.to_global_id(ids.FEDERATION_NODE, root.node_id)
+
+    @staticmethod
+    def resolve_node_name(root, info):
+        return root.node.name
+
+    @staticmethod
+    def resolve_level_label(root, info):
+        return root.get_level_display()
+
+
+def rule_for(context, global_id):
+    from accounts.access import Perm
+    from federations.models import FederationNode
+
+    pk = ids.decode_global_id(global_id, ALLOWANCE_RULE)
+    if pk is None or context.union is not None:
+        raise AccessDenied
+    nodes = FederationNode.objects.filter(context.actor.node_filter(Perm.NODE_VIEW))
+    rule = selectors.allowance_rule_list(nodes=nodes).filter(pk=pk).first()
+    if rule is None:
+        raise AccessDenied
+    return rule
+
+
+class ModelWorkerAllowanceRuleConnection(CountableConnection):
+    class Meta:
+        node = ModelWorkerAllowanceRule
+
+
+class ModelWorkerNotification(graphene.ObjectType):
+    """A reminder in the viewer's inbox."""
+
+    class Meta:
+        name = NOTIFICATION
+        interfaces = (Node,)
+
+    title = graphene.String(required=True)
+    body = graphene.String(required=True)
+    kind = graphene.Field(DueKindEnum, required=True)
+    due_on = graphene.Date(required=True)
+    worker_id = graphene.ID(required=True)
+    created_at = graphene.DateTime(required=True)
+    read_at = graphene.DateTime()
+
+    @classmethod
+    def get_node(cls, info, global_id):
+        pk = ids.decode_global_id(global_id, NOTIFICATION)
+        if pk is None:
+            return None
+        return selectors.notification_list(user=info.context.user).filter(pk=pk).first()
+
+    @classmethod
+    def is_type_of(cls, root, info):
+        return isinstance(root, models.Notification)
+
+    @staticmethod
+    def resolve_kind(root, info):
+        return root.reminder.kind
+
+    @staticmethod
+    def resolve_due_on(root, info):
+        return root.reminder.due_on
+
+    @staticmethod
+    def resolve_worker_id(root, info):
+        return _worker_gid(root.reminder.worker_id)
+
+
+class ModelWorkerNotificationConnection(CountableConnection):
+    class Meta:
+        node = ModelWorkerNotification

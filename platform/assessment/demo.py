@@ -1,0 +1,122 @@
+"""Demo data: the county's 100+3-point model-Home standard (the Fujian sheet) and a finished, published round over
+the demo unions, with self-assessments, member appraisal, inspection findings, titles and a funded subsidy pool.
+Idempotent: a county that already has the round is left alone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal as D
+
+ROUND_NAME = "年度模范职工之家建设验收"
+STANDARD_CODE = "fj-model-home"
+
+
+def _scores(standard, union_index: int) -> dict:
+    """Deterministic, varied self scores: a few items short of full marks depending on the union."""
+    from .models import ScoringMethod, StandardItem
+
+    scores = {}
+    for position, item in enumerate(StandardItem.objects.filter(standard=standard).order_by("position")):
+        if item.bonus:
+            if (union_index + position) % 3 == 0:
+                scores[item.code] = item.max_points
+            continue
+        value = item.max_points
+        if item.method == ScoringMethod.GRADED and item.step and (union_index * 7 + position) % 4 == 0:
+            value = max(D(0), item.max_points - item.step * (1 + union_index % 2))
+        scores[item.code] = value
+    return scores
+
+
+def demo_assessment_load(*, county, unions_by_slug: dict) -> int:
+    """Returns how many rounds were created (0 on a second run)."""
+    from django.utils import timezone
+
+    from . import services
+    from .models import Round, RoundParticipant, Standard, StandardStatus
+    from .sheets import fujian_home_standard
+
+    now = timezone.now()
+    year = timezone.localdate().year
+    name = f"{year - 1}{ROUND_NAME}"
+    if Round.objects.filter(organiser=county, name=name).exists():
+        return 0
+    standard = Standard.objects.filter(
+        issuer=county, code=STANDARD_CODE, status=StandardStatus.PUBLISHED
+    ).first()
+    if standard is None:
+        draft = services.standard_create(
+            issuer=county, content=fujian_home_standard(code=STANDARD_CODE, year=year - 1), actor=None
+        )
+        standard = services.standard_publish(standard=draft, actor=None, at=now - timedelta(days=120))
+    unions = [
+        union
+        for slug, union in sorted(unions_by_slug.items())
+        if not standard.unit_types or union.unit_type in standard.unit_types
+    ]
+    if not unions:
+        return 0
+    opened = now - timedelta(days=90)
+    rnd = services.round_open(
+        organiser=county,
+        standard=standard,
+        name=name,
+        self_assessment_due=now - timedelta(days=60),
+        appraisal_due=now - timedelta(days=45),
+        inspection_due=now - timedelta(days=30),
+        units=[services.UnitRef(union) for union in unions],
+        actor=None,
+    )
+    participants = list(
+        RoundParticipant.objects.filter(round=rnd).select_related("round", "union").order_by("id")
+    )
+    for index, participant in enumerate(participants):
+        services.participant_self_scores_submit(
+            participant=participant,
+            scores=_scores(standard, index),
+            actor=None,
+            at=opened + timedelta(days=10, hours=index),
+        )
+        invited = 20 + 5 * index
+        services.participant_appraisal_invited_set(participant=participant, invited=invited)
+        for response in range(invited - 3 - index % 4):
+            services.participant_appraisal_add(
+                participant=participant, satisfied=response % (8 + index) != 0, at=opened + timedelta(days=40)
+            )
+    inspected_at = now - timedelta(days=35)
+    for index, participant in enumerate(participants):
+        # The inspectors corrected a few self scores down and found gaps in the records of every third union.
+        services.inspection_scores_set(
+            participant=participant,
+            scores={"6.3": D(5 - index % 3), "2.3": D(4 - index % 2)},
+            notes={"6.3": "现场查阅台账", "2.3": "核对帮扶记录"},
+            actor=None,
+            at=inspected_at,
+        )
+        if index % 3 == 2:
+            services.deduction_add(
+                participant=participant,
+                reason="抽查会议记录缺失",
+                item_code="6.3",
+                actor=None,
+                at=inspected_at,
+            )
+    if len(participants) > 3:
+        services.veto_record(
+            participant=participants[-1],
+            reason="年内发生拖欠职工工资问题，经劳动监察部门认定",
+            item_code="6.5",
+            actor=None,
+            at=inspected_at,
+        )
+    services.round_score(round=rnd, actor=None, at=now - timedelta(days=25))
+    services.round_publish(round=rnd, actor=None, at=now - timedelta(days=20))
+    services.funding_pool_set(
+        round=rnd,
+        amount_fen=5_000_000,  # 5万元
+        formula="per_grade",
+        params={"model": 500_000, "advanced": 300_000, "qualified": 100_000},
+        actor=None,
+    )
+    services.funding_allocate(round=rnd, actor=None, at=now - timedelta(days=15))
+    return 1

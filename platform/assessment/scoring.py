@@ -1,0 +1,133 @@
+"""Feeding the engine from the database: a round's inputs in a constant number of queries, whatever its size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from rollup import indicators
+from rollup.models import LiveFact
+
+from . import engine
+from .models import Deduction, Grade, InspectionScore, RoundParticipant, StandardItem, Title, TitleStatus
+
+
+def standard_spec(standard) -> engine.StandardSpec:
+    items = (
+        StandardItem.objects.filter(standard=standard)
+        .select_related("section")
+        .order_by("section__position", "position")
+    )
+    grades = Grade.objects.filter(standard=standard).order_by("rank")
+    return engine.StandardSpec(
+        base_max_points=standard.base_max_points,
+        bonus_cap=standard.bonus_cap,
+        deduction_cap=standard.deduction_cap,
+        items=tuple(
+            engine.ItemSpec(
+                code=item.code,
+                max_points=item.max_points,
+                method=item.method,
+                section=item.section.title,
+                mandatory=item.mandatory,
+                pass_points=item.pass_points,
+                veto=item.veto,
+                bonus=item.bonus,
+            )
+            for item in items
+        ),
+        grades=tuple(
+            engine.GradeSpec(
+                code=grade.code,
+                rank=grade.rank,
+                min_score=grade.min_score,
+                name=grade.name,
+                min_join_rate=grade.min_join_rate,
+                min_satisfaction=grade.min_satisfaction,
+                requires_lower_title=grade.requires_lower_title,
+            )
+            for grade in grades
+        ),
+    )
+
+
+def round_inputs(rnd, *, on: date) -> list[tuple[RoundParticipant, engine.Inputs]]:
+    """Every participant of the round with its engine inputs (six queries in all).
+
+    Membership figures are the union's (live fact `members` / Union.staff_count) for a union and for its branches
+    alike: staff counts exist per union only. Titles held are the unit's titles valid on `on`.
+    """
+    participants = list(RoundParticipant.objects.filter(round=rnd).select_related("union").order_by("id"))
+    inspection: dict[int, dict] = defaultdict(dict)
+    for participant_id, code, score in InspectionScore.objects.filter(participant__round=rnd).values_list(
+        "participant_id", "item__code", "score"
+    ):
+        inspection[participant_id][code] = score
+    deductions: dict[int, list] = defaultdict(list)
+    for participant_id, points in Deduction.objects.filter(participant__round=rnd).values_list(
+        "participant_id", "points"
+    ):
+        deductions[participant_id].append(points)
+    vetoes: dict[int, list] = defaultdict(list)
+    from .models import VetoFinding
+
+    for participant_id, reason in (
+        VetoFinding.objects.filter(participant__round=rnd)
+        .order_by("id")
+        .values_list("participant_id", "reason")
+    ):
+        vetoes[participant_id].append(reason)
+    union_ids = sorted({p.union_id for p in participants})
+    members = dict(
+        LiveFact.objects.filter(
+            union_id__in=union_ids, branch_id=0, indicator=indicators.MEMBERS, period=indicators.STOCK
+        ).values_list("union_id", "value")
+    )
+    titles: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for union_id, branch_id, grade in Title.objects.filter(
+        union_id__in=union_ids, status=TitleStatus.ACTIVE, valid_until__gte=on
+    ).values_list("union_id", "branch_id", "grade"):
+        titles[(union_id, branch_id)].add(grade)
+    out = []
+    for participant in participants:
+        out.append(
+            (
+                participant,
+                engine.Inputs(
+                    self_scores={
+                        code: engine.Decimal(value) for code, value in (participant.self_scores or {}).items()
+                    },
+                    inspection_scores=inspection.get(participant.pk, {}),
+                    deductions=tuple(deductions.get(participant.pk, ())),
+                    vetoes=tuple(vetoes.get(participant.pk, ())),
+                    members=members.get(participant.union_id, 0),
+                    staff=participant.union.staff_count or None,
+                    appraisal_responses=participant.appraisal_responses,
+                    appraisal_satisfied=participant.appraisal_satisfied,
+                    titles_held=frozenset(titles.get((participant.union_id, participant.branch_id), ())),
+                ),
+            )
+        )
+    return out
+
+
+def breakdown_json(outcome: engine.Outcome) -> list[dict]:
+    def text(value):
+        return None if value is None else str(value)
+
+    return [
+        {
+            "code": line.code,
+            "section": line.section,
+            "max_points": str(line.max_points),
+            "self_score": text(line.self_score),
+            "inspection_score": text(line.inspection_score),
+            "awarded": str(line.awarded),
+            "source": line.source,
+            "method": line.method,
+            "mandatory": line.mandatory,
+            "bonus": line.bonus,
+            "failed": line.failed,
+        }
+        for line in outcome.lines
+    ]

@@ -1,0 +1,118 @@
+"""A county with a township, three unions (one with a branch) under it, a union in another county, a published
+Fujian-style 100+3 standard and an open round; plus the people who act on them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from tests.factories import union_kwargs
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after():
+    yield
+    connection.set_schema_to_public()
+
+
+def make_user(username, role=None, **scope):
+    from accounts.models import RoleGrant, User
+
+    user = User.objects.create_user(username=username, password="x-unused-password-1")
+    if role is not None:
+        RoleGrant.objects.create(user=user, role=role, **scope)
+    return user
+
+
+def set_members(union, count: int) -> None:
+    """Set the union's live member count (the numerator of 入会率) without creating members."""
+    from rollup.services import facts_replace
+
+    facts_replace(union=union, indicators=["members"], facts={(0, "members", ""): count})
+
+
+def publish_fujian(issuer, *, code="fj-model-home", actor=None):
+    from assessment.services import standard_create, standard_publish
+    from assessment.sheets import fujian_home_standard
+
+    standard = standard_create(issuer=issuer, content=fujian_home_standard(code=code), actor=actor)
+    return standard_publish(standard=standard, actor=actor, at=timezone.now())
+
+
+def full_scores(standard, **overrides):
+    """Full marks on every non-bonus item (veto items 0), with overrides {code: Decimal}."""
+    from assessment.models import StandardItem
+
+    scores = {
+        item.code: item.max_points for item in StandardItem.objects.filter(standard=standard, bonus=False)
+    }
+    scores.update({code.replace("_", "."): value for code, value in overrides.items()})
+    return scores
+
+
+@pytest.fixture
+def world(db):
+    from assessment.services import UnitRef, round_open
+    from federations.services import node_create, union_provision
+    from organisation.models import Branch
+
+    county = node_create(level="county", name="考核县总工会", division_code="330122")
+    town = node_create(level="township", name="考核镇工会", division_code="330122", parent=county)
+    alpha = union_provision(parent_node=town, **union_kwargs(name="华锐机械厂工会", staff_count=100))
+    beta = union_provision(parent_node=county, **union_kwargs(name="鼎盛纺织厂工会", staff_count=200))
+    far_county = node_create(level="county", name="邻县总工会", division_code="330127")
+    stranger = union_provision(parent_node=far_county, **union_kwargs(name="邻县食品厂工会"))
+    with schema_context(alpha.schema_name):
+        branch = Branch.objects.create(name="一车间分会", is_small_home=True)
+    fed_admin = make_user("county_admin", "federation_admin", node=county)
+    standard = publish_fujian(county, actor=fed_admin)
+    now = timezone.now()
+    rnd = round_open(
+        organiser=county,
+        standard=standard,
+        name="2026年度模范职工之家验收",
+        self_assessment_due=now + timedelta(days=10),
+        appraisal_due=now + timedelta(days=10),
+        inspection_due=now + timedelta(days=20),
+        units=[UnitRef(alpha), UnitRef(beta), UnitRef(alpha, branch.pk)],
+        actor=fed_admin,
+    )
+    set_members(alpha, 95)
+    set_members(beta, 190)
+    return SimpleNamespace(
+        county=county,
+        town=town,
+        far_county=far_county,
+        alpha=alpha,
+        beta=beta,
+        stranger=stranger,
+        branch=branch,
+        standard=standard,
+        round=rnd,
+        now=now,
+        fed_admin=fed_admin,
+        inspector=make_user("county_staff", "federation_staff", node=county),
+        town_inspector=make_user("town_staff", "federation_staff", node=town),
+        alpha_admin=make_user("alpha_admin", "union_admin", union=alpha),
+        beta_admin=make_user("beta_admin", "union_admin", union=beta),
+        stranger_admin=make_user("stranger_admin", "union_admin", union=stranger),
+        far_admin=make_user("far_admin", "federation_admin", node=far_county),
+        no_role=make_user("no_role"),
+    )
+
+
+@pytest.fixture
+def participants(world):
+    from assessment.models import RoundParticipant
+
+    rows = {(p.union_id, p.branch_id): p for p in RoundParticipant.objects.filter(round=world.round)}
+    return SimpleNamespace(
+        alpha=rows[(world.alpha.pk, 0)],
+        beta=rows[(world.beta.pk, 0)],
+        branch=rows[(world.alpha.pk, world.branch.pk)],
+    )

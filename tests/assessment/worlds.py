@@ -1,0 +1,174 @@
+"""Assessment objects for the schema walks (tests/audit/test_mutation_audit.py, tests/isolation/test_isolation.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal as D
+
+from graphql_relay import to_global_id
+
+
+def _simple_standard(issuer, code: str, name: str, *, inspection_items: bool = False):
+    """A one-item 10-point standard with one gate-free grade (a unit with full marks gets 合格); with
+    `inspection_items` its items are the walk's hinted codes: A1 (spot-checked) and the veto item V1."""
+    from assessment import services
+
+    if inspection_items:
+        items = [
+            services.ItemInput("A1", "建家基本条件", D(10), spot_check=True),
+            services.ItemInput("V1", "无拖欠工资（一票否决）", D(0), "full_or_zero", veto=True),
+        ]
+    else:
+        items = [services.ItemInput("X1", "建家基本条件", D(10))]
+    content = services.StandardContent(
+        code=code,
+        name=name,
+        year=2026,
+        base_max_points=D(10),
+        sections=[services.SectionInput("基本条件", items)],
+        grades=[services.GradeInput("qualified", D(5))],
+    )
+    standard = services.standard_create(issuer=issuer, content=content, actor=None)
+    return services.standard_publish(standard=standard, actor=None, at=standard.created_at)
+
+
+def assessment_audit_objects(union, *, county) -> list[str]:
+    """Global ids for the audit walk, in the order the walk needs them (see AssessmentMutations' field order):
+
+    - a draft standard (update, then publish take it) and a published Fujian standard (newVersion, roundOpen);
+    - an open round with `union` only (roundAddUnits adds the county's other unions; inspection, deduction and
+      veto act on its participant; it is vetoed, so funding has nobody eligible there);
+    - a round past its inspection deadline with `union`'s full self scores (score, publish, then funding succeed);
+    - an advanced title (review, downgrade to 合格) and a star title (revoke; a downgrade to 合格 is refused).
+    """
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    from assessment import services
+    from assessment.models import RoundParticipant
+    from assessment.sheets import fujian_home_standard
+    from organisation.models import Branch
+
+    now = timezone.now()
+    draft = services.standard_create(
+        issuer=county, content=fujian_home_standard(code="audit-draft"), actor=None
+    )
+    published = services.standard_create(
+        issuer=county, content=fujian_home_standard(code="audit-fj"), actor=None
+    )
+    services.standard_publish(standard=published, actor=None, at=now)
+    inspection_standard = _simple_standard(county, "audit-insp", "审计验收标准", inspection_items=True)
+    open_round = services.round_open(
+        organiser=county,
+        standard=inspection_standard,
+        name="审计验收批次",
+        self_assessment_due=now + timedelta(days=30),
+        appraisal_due=now + timedelta(days=30),
+        inspection_due=now + timedelta(days=60),
+        units=[services.UnitRef(union)],
+        actor=None,
+    )
+    inspected = RoundParticipant.objects.get(round=open_round, union=union)
+
+    simple = _simple_standard(county, "audit-simple", "审计简易标准")
+    done_round = services.round_open(
+        organiser=county,
+        standard=simple,
+        name="审计已验收批次",
+        self_assessment_due=now - timedelta(days=3),
+        appraisal_due=now - timedelta(days=3),
+        inspection_due=now - timedelta(days=1),
+        units=[services.UnitRef(union)],
+        actor=None,
+    )
+    done = RoundParticipant.objects.get(round=done_round, union=union)
+    services.participant_self_scores_submit(
+        participant=done, scores={"X1": D(10)}, actor=None, at=now - timedelta(days=4)
+    )
+
+    with schema_context(union.schema_name):
+        home = Branch.objects.create(name="审计职工小家", is_small_home=True)
+        starred = Branch.objects.create(name="审计星级小家", is_small_home=True)
+    today = timezone.localdate()
+    advanced = services.title_award(
+        union=union,
+        branch_id=home.pk,
+        grade="advanced",
+        awarded_by=county,
+        awarded_on=today - timedelta(days=30),
+        valid_until=today + timedelta(days=700),
+        actor=None,
+    )
+    star = services.title_award(
+        union=union,
+        branch_id=starred.pk,
+        grade="star3",
+        awarded_by=county,
+        awarded_on=today - timedelta(days=30),
+        valid_until=today + timedelta(days=700),
+        actor=None,
+    )
+    return [
+        to_global_id("AssessmentStandard", draft.pk),
+        to_global_id("AssessmentStandard", published.pk),
+        to_global_id("AssessmentRound", open_round.pk),
+        to_global_id("RoundParticipant", inspected.pk),
+        to_global_id("AssessmentRound", done_round.pk),
+        to_global_id("HomeTitle", advanced.pk),
+        to_global_id("HomeTitle", star.pk),
+    ]
+
+
+def assessment_victim_objects(*, union, county) -> tuple[list[str], list[str]]:
+    """For the isolation walk: the victim county's standard, an open round and a published round with the victim
+    union, inspection findings, a title and a funding pool. Returns (global ids, strings only the victim's side
+    may see)."""
+    from django.utils import timezone
+
+    from assessment import services
+    from assessment.models import RoundParticipant, Title
+
+    now = timezone.now()
+    standard = _simple_standard(county, "victim-home", "受害县建家标准")
+    open_round = services.round_open(
+        organiser=county,
+        standard=standard,
+        name="受害县职工之家验收",
+        self_assessment_due=now + timedelta(days=30),
+        appraisal_due=now + timedelta(days=30),
+        inspection_due=now + timedelta(days=60),
+        units=[services.UnitRef(union)],
+        actor=None,
+    )
+    participant = RoundParticipant.objects.get(round=open_round, union=union)
+    services.participant_self_scores_submit(participant=participant, scores={"X1": D(9)}, actor=None, at=now)
+    services.deduction_add(participant=participant, reason="受害者台账缺页", actor=None, at=now)
+
+    done_round = services.round_open(
+        organiser=county,
+        standard=standard,
+        name="受害县已公布批次",
+        self_assessment_due=now + timedelta(days=1),
+        appraisal_due=now + timedelta(days=1),
+        inspection_due=now + timedelta(days=2),
+        units=[services.UnitRef(union)],
+        actor=None,
+    )
+    done = RoundParticipant.objects.get(round=done_round, union=union)
+    services.participant_self_scores_submit(participant=done, scores={"X1": D(10)}, actor=None, at=now)
+    services.round_score(round=done_round, actor=None, at=now)
+    services.round_publish(round=done_round, actor=None, at=now)
+    services.funding_pool_set(
+        round=done_round, amount_fen=100000, formula="per_grade", params={"qualified": 1}, actor=None
+    )
+    services.funding_allocate(round=done_round, actor=None, at=now)
+    title = Title.objects.get(union=union, status="active")
+    ids = [
+        to_global_id("AssessmentStandard", standard.pk),
+        to_global_id("AssessmentRound", open_round.pk),
+        to_global_id("AssessmentRound", done_round.pk),
+        to_global_id("RoundParticipant", participant.pk),
+        to_global_id("RoundParticipant", done.pk),
+        to_global_id("HomeTitle", title.pk),
+    ]
+    return ids, [standard.name, open_round.name, done_round.name, "受害者台账缺页"]

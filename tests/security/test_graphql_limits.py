@@ -1,0 +1,108 @@
+"""GraphQL limits against crafted queries (the plain limits are proven in tests/graphql/test_view.py).
+
+Each attack here once passed or cost seconds of CPU per request: fragment chains that double at every step (2^n
+work to measure), aliases of __typename (not counted), and documents of many tokens (standard validation grows
+with the square of the number of fields before the limits ran). The time bounds are generous: without the fixes
+these requests take minutes to hours, with them milliseconds.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.graphql.helpers import client_for
+
+
+@pytest.fixture
+def api(tree):
+    return client_for(tree.fed_admin_a)
+
+
+def codes(response) -> list[str]:
+    return [e.get("extensions", {}).get("code") for e in response.json().get("errors", [])]
+
+
+def doubling_fragments(levels: int, leaf: str) -> str:
+    chain = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels))
+    return f"query {{ ...F0 }} {chain} fragment F{levels} on Query {{ {leaf} }}"
+
+
+def timed(call):
+    started = time.monotonic()
+    result = call()
+    return result, time.monotonic() - started
+
+
+def test_fragment_bomb_is_measured_once_per_fragment_and_refused_by_cost(api):
+    # 2^40 copies of `viewer { user { username } }` once expanded; measured without expanding.
+    response, seconds = timed(lambda: api.post(doubling_fragments(40, "viewer { user { username } }")))
+    assert response.status_code == 400
+    assert codes(response) == ["query_too_costly"]
+    assert seconds < 5
+
+
+def test_fragment_bomb_of_typename_answers_at_once(api):
+    # Costs nothing (only __typename) and graphql-core executes each fragment once: a valid, cheap query.
+    response, seconds = timed(lambda: api.post(doubling_fragments(40, "__typename")))
+    assert response.status_code == 200 and response.json()["data"] == {"__typename": "Query"}
+    assert seconds < 5
+
+
+def test_aliases_of_typename_count_against_the_alias_limit(api):
+    fifteen = " ".join(f"a{i}: __typename" for i in range(15))
+    assert api.post("{ " + fifteen + " }").status_code == 200
+    response = api.post("{ " + fifteen + " a15: __typename }")
+    assert response.status_code == 400 and codes(response) == ["too_many_aliases"]
+
+
+def test_aliases_inside_fragments_and_inline_fragments_count(api):
+    query = """
+    fragment U on User { a: username b: username c: username d: username e: username }
+    { viewer { user { ...U f: username g: username h: username i: username j: username
+      ... on User { k: username l: username m: username n: username o: username p: username } } } }
+    """
+    response = api.post(query)
+    assert response.status_code == 400 and codes(response) == ["too_many_aliases"]
+
+
+def test_many_conflicting_aliases_are_refused_before_standard_validation(api):
+    # 600 aliases "a" naming two different fields: graphql-core's overlapping-fields rule takes seconds on
+    # this; the alias limit now answers first.
+    query = "{ viewer { user { " + " ".join("a: username a: fullName" for _ in range(300)) + " } } }"
+    response, seconds = timed(lambda: api.post(query))
+    assert response.status_code == 400 and codes(response) == ["too_many_aliases"]
+    assert seconds < 1.5
+
+
+def test_documents_of_too_many_tokens_are_refused_while_parsing(api):
+    response, seconds = timed(lambda: api.post("{ " + " ".join(["__typename"] * 2100) + " }"))
+    assert response.status_code == 400
+    assert codes(response) == ["query_too_long"]
+    assert response.json()["errors"][0]["message"] == "查询过长：最多允许2000个词法单元。"
+    assert seconds < 1.5
+
+
+def test_the_largest_document_allowed_is_validated_in_bounded_time(api):
+    # Just under the token cap: 1,990 copies of one field. graphql-core's overlapping-fields rule grows with the
+    # square of this; the cap keeps one request well under a second of CPU.
+    query = "{ viewer { user { " + " ".join(["username"] * 1990) + " } } }"
+    response, seconds = timed(lambda: api.post(query))
+    assert response.status_code in (200, 400)
+    assert seconds < 1.5
+
+
+def test_page_size_variables_of_the_wrong_type_fall_back_and_are_refused_by_the_schema(api):
+    query = "query($n: Int) { unions(first: $n) { edges { node { name } } } }"
+    assert api.post(query, {"n": "100000"}).status_code == 400  # a string for an Int
+    response = api.post(query, {"n": 10**9})  # beyond a 32-bit Int
+    assert response.status_code == 400
+
+
+def test_cycles_through_fragments_are_refused_not_looped(api):
+    query = "fragment A on Query { ...B } fragment B on Query { ...A } { ...A }"
+    response, seconds = timed(lambda: api.post(query))
+    assert response.status_code == 400
+    assert "Cannot spread fragment 'A' within itself via 'B'." in response.json()["errors"][0]["message"]
+    assert seconds < 1.5
