@@ -49,6 +49,7 @@ SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 
+export SCHEMATHESIS_HOOKS=bench.schemathesis_hooks PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$PWD"
 status=0
 run() {  # run <label> <host> <token>
     echo "== $1 (Host: $2)"

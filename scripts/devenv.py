@@ -183,6 +183,8 @@ def banner() -> str:
         "=" * 100,
         f"UnionHub dev server on http://{bind}:{port}  (Ctrl-C stops it)",
         "",
+        f"  Web UI (federation staff):  http://{base}:{port}/  (county_admin: dashboard, reports, model workers)",
+        f"  Web UI (a union):           http://{slug}.{base}:{port}/  (huarui_admin: members, approvals, drives)",
         f"  Federations (public host):  http://{base}:{port}/graphql/",
         f"  Django admin:               http://{base}:{port}/admin/",
     ]

@@ -53,17 +53,42 @@ def _cover_rows(data: ReportData) -> list[tuple[str, str]]:
     ]
 
 
-def _write_table(sheet, table: Table, data: ReportData) -> None:
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
+def _add_styles(workbook) -> None:
+    """Named styles, registered once: assigning a name to a cell is cheap, where building Font/Border objects per
+    cell makes openpyxl hash and compare style objects thousands of times (seconds for a county's tables)."""
+    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 
     thin = Side(style="thin", color="808080")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    styles = [
+        NamedStyle("uh_title", font=Font(bold=True, size=14), alignment=Alignment(horizontal="center")),
+        NamedStyle(
+            "uh_header",
+            font=Font(bold=True),
+            alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
+            fill=PatternFill("solid", fgColor="DDEBF7"),
+            border=border,
+        ),
+    ]
+    for bold in (False, True):
+        suffix = "_total" if bold else ""
+        font = Font(bold=bold)
+        styles += [
+            NamedStyle(f"uh_text{suffix}", font=font, border=border),
+            NamedStyle(f"uh_int{suffix}", font=font, border=border, number_format="0"),
+            NamedStyle(f"uh_dec{suffix}", font=font, border=border, number_format="0.00"),
+        ]
+    for style in styles:
+        workbook.add_named_style(style)
+
+
+def _write_table(sheet, table: Table, data: ReportData) -> None:
+    from openpyxl.utils import get_column_letter
+
     width = len(table.columns) + 2
     sheet.append([f"{table.code} {table.title}"])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    sheet.cell(1, 1).font = Font(bold=True, size=14)
-    sheet.cell(1, 1).alignment = Alignment(horizontal="center")
+    sheet.cell(1, 1).style = "uh_title"
     sheet.append(
         [
             _("填报单位：%(name)s") % {"name": data.node_name},
@@ -75,24 +100,17 @@ def _write_table(sheet, table: Table, data: ReportData) -> None:
     sheet.append(headers)
     header_row = sheet.max_row
     for index in range(1, len(headers) + 1):
-        cell = sheet.cell(header_row, index)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.border = border
+        sheet.cell(header_row, index).style = "uh_header"
     for row in table.rows:
         values = [_cell_value(row.values.get(column.code), column.decimals) for column in table.columns]
         name = _("合计（%(name)s）") % {"name": row.name} if row.kind == "total" else row.name
         sheet.append([name, row.code, *values])
         current = sheet.max_row
+        suffix = "_total" if row.kind == "total" else ""
+        sheet.cell(current, 1).style = f"uh_text{suffix}"
+        sheet.cell(current, 2).style = f"uh_text{suffix}"
         for index, column in enumerate(table.columns, start=3):
-            cell = sheet.cell(current, index)
-            cell.number_format = "0.00" if column.decimals else "0"
-        for index in range(1, len(headers) + 1):
-            cell = sheet.cell(current, index)
-            cell.border = border
-            if row.kind == "total":
-                cell.font = Font(bold=True)
+            sheet.cell(current, index).style = f"uh_dec{suffix}" if column.decimals else f"uh_int{suffix}"
     sheet.column_dimensions["A"].width = 36
     sheet.column_dimensions["B"].width = 20
     for index in range(3, len(headers) + 1):
@@ -108,6 +126,7 @@ def render_xlsx(data: ReportData) -> bytes:
     from openpyxl.writer.excel import ExcelWriter
 
     workbook = Workbook()
+    _add_styles(workbook)
     cover = workbook.active
     cover.title = COVER_SHEET
     cover.append([_("工会统计年报")])

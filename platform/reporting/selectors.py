@@ -139,19 +139,20 @@ ORDER BY u.node_path, u.name, u.id
 """
 
 
-def _flags(row: BoardRow, today: date) -> None:
+def _flags(row: BoardRow, today: date, tz) -> None:
     if row.due_on is None:
         return
     valid = row.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
     row.overdue = not valid and today > row.due_on
     if row.submitted_at is not None:
-        row.late = timezone.localdate(row.submitted_at) > row.due_on
+        row.late = row.submitted_at.astimezone(tz).date() > row.due_on
 
 
 def board(*, node: FederationNode, period, today: date | None = None) -> Board:
     """Every reporting unit in `node`'s subtree (itself included when it reports) with its submission for `period`,
     deadline and flags: two queries (nodes, unions), whatever the number of unions."""
     today = today or timezone.localdate()
+    tz = timezone.get_current_timezone()
     params = {"period": period.pk, "prefix": node.path + "%"}
     with connection.cursor() as cursor:
         cursor.execute(_NODES_SQL, params)
@@ -190,7 +191,7 @@ def board(*, node: FederationNode, period, today: date | None = None) -> Board:
             rounds=rounds or 0,
             due_on=due,
         )
-        _flags(row, today)
+        _flags(row, today, tz)
         result.rows.append(row)
     for union_id, name, code, path, parent_id, sub_id, status, sub_at, dec_at, rounds, due in union_rows:
         row = BoardRow(
@@ -209,7 +210,7 @@ def board(*, node: FederationNode, period, today: date | None = None) -> Board:
             rounds=rounds or 0,
             due_on=due,
         )
-        _flags(row, today)
+        _flags(row, today, tz)
         result.rows.append(row)
     return result
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from django.db import connection
 from django.utils.translation import gettext as _
@@ -111,13 +112,23 @@ def indicators_clean(indicators: Iterable[str] | None) -> list[str]:
     return codes
 
 
-def _finish(sums: dict[str, int], codes: list[str], *, branch: bool = False) -> dict:
-    values: dict = {}
+@lru_cache(maxsize=256)
+def _plan(codes: tuple[str, ...]) -> tuple[tuple[str, object, bool, bool], ...]:
+    """Per code: (code, ratio entry or None, is a profile figure, computable for a branch), worked out once."""
+    plan = []
     for code in codes:
         entry = CATALOGUE[code]
-        if entry.aggregation == RATIO:
-            values[code] = ratio_value(entry, sums) if not branch or _branch_ok(entry) else None
-        elif branch and entry.source == PROFILE:
+        ratio = entry if entry.aggregation == RATIO else None
+        plan.append((code, ratio, entry.source == PROFILE, ratio is None or _branch_ok(entry)))
+    return tuple(plan)
+
+
+def _finish(sums: dict[str, int], codes, *, branch: bool = False) -> dict:
+    values: dict = {}
+    for code, ratio, profile, branch_ok in _plan(tuple(codes)):
+        if ratio is not None:
+            values[code] = ratio_value(ratio, sums) if not branch or branch_ok else None
+        elif branch and profile:
             values[code] = None  # profile figures exist per union only
         else:
             values[code] = sums.get(code, 0)

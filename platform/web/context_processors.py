@@ -32,6 +32,8 @@ def navigation(request) -> dict:
         if actor.can_on_union(Perm.UNION_MANAGE, union):
             items.append(("imports", _("批量导入"), reverse("web-imports")))
         items.append(("drives", _("会员发展行动"), reverse("web-drives")))
+        if actor.can_on_union(Perm.UNION_VIEW, union) and actor.branch_scope(Perm.UNION_VIEW, union) is None:
+            items.append(("selfassessment", _("职工之家自评"), reverse("web-selfassessment")))
         items.append(("modelworkers", _("本会劳模"), reverse("web-modelworkers")))
         items.append(("nominations", _("劳模推荐"), reverse("web-nominations")))
     items.append(("tokens", _("API令牌"), reverse("web-tokens")))

@@ -15,4 +15,5 @@ urlpatterns = [
     path("modelworkers/", views.modelworkers, name="web-modelworkers"),
     path("nominations/", views.nominations, name="web-nominations"),
     path("reports/", views.reports, name="web-reports"),
+    path("selfassessment/", views.selfassessment, name="web-selfassessment"),
 ]

@@ -80,7 +80,10 @@ VALUE_HINTS = {
     "itemCode": lambda: "A1",
     "evidenceName": lambda: "佐证.png",
     "evidenceBase64": lambda: _probe_png(),
-    **{f"rating{area}": lambda: 4 for area in ("Organisation", "Rights", "Democracy", "Services", "Activities")},
+    **{
+        f"rating{area}": lambda: 4
+        for area in ("Organisation", "Rights", "Democracy", "Services", "Activities")
+    },
     # Roll-up: a reporting year, a fresh month label per reportingPeriodOpen, one indicator.
     "period": lambda: "2026",
     "label": lambda: _probe_period_label(),

@@ -154,7 +154,9 @@ def world(db):
     # The victim's self-assessment (note, evidence) and member appraisal.
     from tests.selfassessment.worlds import selfassessment_victim_objects
 
-    assessment_ids, assessment_strings = selfassessment_victim_objects(union=victim_union, county=victim_county)
+    assessment_ids, assessment_strings = selfassessment_victim_objects(
+        union=victim_union, county=victim_county
+    )
     victim_ids += assessment_ids
 
     # The victim county's 职工之家 standard, rounds with the victim union, its results, title and funding.

@@ -12,8 +12,8 @@ from membership import services as members
 from tests.membership.helpers import make_id, member_kwargs
 
 ROLLUP = """query($n: ID!, $p: String!, $i: [String!], $s: ID) { rollup(node: $n, period: $p, indicators: $i,
-  snapshot: $s) { period flowPeriod snapshot { version }
-  root { name values { indicator value } } units { key parentKey depth kind unitId name values { indicator value } } } }"""
+  snapshot: $s) { period indicators flowPeriod snapshot { version }
+  root { name values } units { key parentKey depth kind unitId name values } } }"""
 CHECKS = (
     """query($n: ID!, $p: String!) { logicChecks(node: $n, period: $p) { unitKind unitName rule message } }"""
 )
@@ -68,8 +68,9 @@ def world(county, township, street, make_union):
     return {"county": county, "township": township, "a": a, "b": b, "client": client}
 
 
-def values(unit):
-    return {v["indicator"]: v["value"] for v in unit["values"]}
+def values(rollup):
+    """The root's figures by code (every unit's values list follows rollup.indicators)."""
+    return dict(zip(rollup["indicators"], rollup["root"]["values"], strict=True))
 
 
 def test_rollup_tree_for_the_county(world):
@@ -79,7 +80,7 @@ def test_rollup_tree_for_the_county(world):
         {"n": gid("FederationNode", world["county"]), "p": "2026", "i": ["members", "join_rate"]},
     )
     data = body["data"]["rollup"]
-    assert values(data["root"]) == {"members": "5", "join_rate": "16.67"}
+    assert values(data) == {"members": "5", "join_rate": "16.67"}
     assert [(u["depth"], u["kind"], u["name"]) for u in data["units"]] == [
         (0, "NODE", "示范县总工会"),
         (1, "NODE", "城关镇工会"),
@@ -99,7 +100,7 @@ def test_access_is_by_subtree(world):
     assert post(town, ROLLUP, {"n": gid("Union", world["b"]), "p": "2026"})["data"]["rollup"] is None
     union_admin = world["client"]("union_a")
     data = post(union_admin, ROLLUP, {"n": gid("Union", world["a"]), "p": "2026", "i": ["members"]})
-    assert values(data["data"]["rollup"]["root"]) == {"members": "3"}
+    assert values(data["data"]["rollup"]) == {"members": "3"}
     assert post(union_admin, ROLLUP, {"n": gid("Union", world["b"]), "p": "2026"})["data"]["rollup"] is None
     assert post(union_admin, CHECKS, {"n": county_id, "p": "2026"})["data"]["logicChecks"] == []
     # Federation staff may look, not close.
@@ -184,13 +185,13 @@ def test_open_close_amend(world, django_capture_on_commit_callbacks, eager):
     # Frozen figures through rollup(snapshot:), for the county and for a union inside it.
     frozen = post(county, ROLLUP, {"n": node, "p": "2026", "i": ["members"], "s": amended["snapshot"]["id"]})
     assert frozen["data"]["rollup"]["snapshot"] == {"version": 2}
-    assert values(frozen["data"]["rollup"]["root"]) == {"members": "5"}
+    assert values(frozen["data"]["rollup"]) == {"members": "5"}
     union_view = post(
         world["client"]("union_a"),
         ROLLUP,
         {"n": gid("Union", world["a"]), "p": "2026", "i": ["members"], "s": amended["snapshot"]["id"]},
     )
-    assert values(union_view["data"]["rollup"]["root"]) == {"members": "3"}
+    assert values(union_view["data"]["rollup"]) == {"members": "3"}
 
 
 def test_periods_list_query_count_does_not_grow_with_periods(world):
@@ -244,7 +245,7 @@ def test_union_profile_statistics_fields_feed_the_rollup(world):
             "i": ["unions_workers_congress", "unions_affairs_disclosure", "union_officers_fulltime"],
         },
     )
-    assert values(body["data"]["rollup"]["root"]) == {
+    assert values(body["data"]["rollup"]) == {
         "unions_workers_congress": "1",
         "unions_affairs_disclosure": "1",
         "union_officers_fulltime": "2",

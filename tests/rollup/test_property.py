@@ -144,14 +144,15 @@ def test_rollup_equals_brute_force_recount(county, pool, specs, year):
     from federations.services import node_create
     from organisation.services import branch_create
 
+    # Every pool union is first parked outside the county (those this example does not use stay there), so the
+    # previous example's townships can go.
+    for union in pool:
+        _reset(union, parent=_parking(), staff=0, unit_type="enterprise", ownership="private")
     FederationNode.objects.filter(parent=county).delete()
     towns = [
         node_create(level="township", name=f"镇{i}", division_code="330122", parent=county) for i in (1, 2)
     ]
     parents = [county, *towns]
-    # Pool unions this example does not use are parked outside the county (not part of its roll-up).
-    for union in pool[len(specs) :]:
-        _reset(union, parent=_parking(), staff=0, unit_type="enterprise", ownership="private")
     expected_units = {}
     union_rows = []
     for union, (parent_index, staff, unit_type, ownership, member_specs) in zip(pool, specs, strict=False):

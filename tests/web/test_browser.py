@@ -220,6 +220,11 @@ def test_federation_admin_dashboard_matches_the_api(site, page):
     page.get_by_role("link", name=site.drive.name).click()
     page.wait_for_selector('.chart[data-drawn="1"] canvas')
     check_page(page, "federation-drive-progress")
+    for name, shot_name in (("劳模管理", "federation-modelworkers"), ("劳模推荐", "federation-nominations")):
+        nav(page, name)
+        check_page(page, shot_name)
+    nav(page, "统计报表")
+    check_page(page, "federation-reports")
     nav(page, "API令牌")
     check_page(page, "federation-tokens")
     page.get_by_role("link", name="修改密码").click()
@@ -273,6 +278,15 @@ def test_union_admin_works_through_the_union_pages(site, page):
     check_page(page, "union-drive-join-link")
     join_url = page.get_by_label("入会链接", exact=True).input_value()
     assert join_url.startswith(f"{base}/join/")
+
+    nav(page, "职工之家自评")
+    page.get_by_label("A1自评分").fill("4.5")
+    page.get_by_role("button", name="保存自评分").click()
+    page.wait_for_selector("text=自评分已保存")
+    assert figure(page, "self-total") == "4.50"
+    check_page(page, "union-selfassessment")
+    nav(page, "本会劳模")
+    check_page(page, "union-modelworkers")
 
     nav(page, "API令牌")
     page.get_by_label("名称").fill("数据大屏")

@@ -16,7 +16,7 @@ from tests.graphql.helpers import PUBLIC_HOST, client_for, gid, union_client
 # drive totals are one query for all running drives). django-tenants sends `SET search_path` before each
 # query, so every read counts twice here.
 MAX_QUERIES = {
-    "dashboard": 2 * 9,
+    "dashboard": 2 * 17,
     "union_home": 2 * 10,
     "members": 2 * 8,
     "imports": 2 * 6,
@@ -27,6 +27,7 @@ MAX_QUERIES = {
     "modelworkers": 2 * 12,
     "nominations": 2 * 5,
     "reports": 2 * 9,
+    "selfassessment": 2 * 12,
 }
 
 
@@ -471,6 +472,8 @@ def test_model_workers_registry_and_due_items(world, django_assert_max_num_queri
     due = _csv(_get(client, "/modelworkers/", export="modelworkers_due"))
     assert any(row[1] == "钱劳模" and row[2] == "延续管理期满" for row in due[1:])
     assert worker.continuation_last_day.isoformat() in {row[0] for row in due[1:]}
+    with django_assert_max_num_queries(MAX_QUERIES["dashboard"]):  # with a due item: every due query runs
+        _get(client, "/")
     dashboard_due = _csv(_get(client, "/", export="modelworkers_due"))
     assert dashboard_due[1:] == due[1:]
     # The union sees its own model worker on its host; another union sees none.
@@ -523,3 +526,59 @@ def test_reports_board_and_files(world, django_assert_max_num_queries):
     assert {row[0] for row in town_rows[1:]} <= {"城关镇工会", "华锐机械厂工会"}
     assert _get(_client(world.outsider_admin), "/reports/", period=period.pk).status_code == 404
     assert _get(_client(world.u1_admin), "/reports/", world.host(world.u1.slug)).status_code == 404
+
+
+def test_selfassessment_scores_evidence_and_submit(world, django_assert_max_num_queries, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from audit.models import AuditEntry
+    from tests.selfassessment.helpers import PDF_BYTES, add_participant, make_round
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "unionhub": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path), "allow_overwrite": True},
+        },
+    }
+    participant = add_participant(make_round(world.county), world.u1)
+    client = _client(world.u1_admin)
+    host = world.host(world.u1.slug)
+    with django_assert_max_num_queries(MAX_QUERIES["selfassessment"]):
+        html = _get(client, "/selfassessment/", host).content.decode()
+    assert '<label class="visually-hidden" for="score-A1">' in html and "保存自评分" in html
+
+    form = {"participant": participant.pk, "action": "save", "item": ["A1", "A2", "B1", "X1"]}
+    refused = client.post("/selfassessment/", {**form, "score_A1": "9"}, HTTP_HOST=host)
+    assert refused.status_code == 400 and 'role="alert"' in refused.content.decode()
+    saved = client.post(
+        "/selfassessment/",
+        {**form, "score_A1": "4.5", "score_A2": "3", "score_B1": "6", "note_A1": "会议记录齐全"},
+        HTTP_HOST=host,
+    )
+    assert saved.status_code == 302
+    html = _get(client, saved["Location"], host).content.decode()
+    assert _figure(html, "self-total") == "13.50" and "会议记录齐全" in html
+
+    upload = client.post(
+        "/selfassessment/",
+        {
+            "participant": participant.pk,
+            "action": "upload",
+            "item_code": "A1",
+            "file": SimpleUploadedFile("会议记录.pdf", PDF_BYTES, "application/pdf"),
+        },
+        HTTP_HOST=host,
+    )
+    assert upload.status_code == 302
+    assert "会议记录.pdf" in _get(client, upload["Location"], host).content.decode()
+    assert AuditEntry.objects.filter(operation="selfAssessmentEvidenceUpload").count() == 1
+
+    # Branch officers and other unions see nothing; the federation may look.
+    assert _get(_client(world.u2_admin), "/selfassessment/", host).status_code == 404
+    submitted = client.post(
+        "/selfassessment/", {"participant": participant.pk, "action": "submit"}, HTTP_HOST=host
+    )
+    assert submitted.status_code == 302
+    html = _get(_client(world.fed_admin), "/selfassessment/", host).content.decode()
+    assert "已提交" in html and "保存自评分" not in html

@@ -86,6 +86,9 @@ def build_world(tag: str | None = None) -> SimpleNamespace:
         ],
         actor_id=fed_admin.pk,
     )
+    from tests.selfassessment.helpers import add_participant, make_round
+
+    home_participant = add_participant(make_round(county), u1)  # u1's 职工之家 in an open assessment round
     token = link_token(drive=drive, union_id=u1.pk)
     with schema_context(u1.schema_name):
         application = application_submit(
@@ -119,5 +122,6 @@ def build_world(tag: str | None = None) -> SimpleNamespace:
         drive=drive,
         join_token=token,
         application=application,
+        home_participant=home_participant,
         host=union_host,
     )

@@ -14,4 +14,6 @@ class VisibleWorkerLoader(DataLoader):
         if context.union is not None and not context.union_visible:
             return {}
         workers = selectors.workers_visible(context.actor, union=context.union).filter(pk__in=keys)
-        return {worker.pk: worker for worker in workers.only("pk", "name", "employer_name")}
+        # Full rows: the `worker` field shows the registry's ModelWorker type (its history prefetched here).
+        workers = workers.select_related("awarding_node", "batch").prefetch_related("status_changes")
+        return {worker.pk: worker for worker in workers}

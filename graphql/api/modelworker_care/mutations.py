@@ -213,8 +213,8 @@ class ModelWorkerAllowancePay(BaseMutation):
     class Arguments:
         input = AllowancePayInput(required=True)
 
-    benefits = graphene.List(graphene.NonNull(ModelWorkerBenefit), required=True)
-    total_fen = graphene.Int(required=True)
+    benefits = graphene.List(graphene.NonNull(ModelWorkerBenefit), description="One row per month paid.")
+    total_fen = graphene.Int(description="Sum of the months paid, in fen.")
 
     @classmethod
     def perform(cls, info, context, input):
@@ -270,7 +270,7 @@ class ModelWorkerNotificationsMarkRead(BaseMutation):
     class Arguments:
         ids = graphene.List(graphene.NonNull(graphene.ID))
 
-    marked = graphene.Int(required=True)
+    marked = graphene.Int(description="How many were marked read.")
 
     @classmethod
     def perform(cls, info, context, ids=None):

@@ -11,8 +11,9 @@ from api.core import ids
 from api.core.access import or_none
 from api.core.pagination import CountableConnection
 from api.core.types import Node
+from api.modelworkers.types import LevelEnum
+from api.modelworkers.types import ModelWorker as RegistryWorker
 from modelworker_care import models, selectors
-from modelworkers.models import Level
 
 from .loaders import VisibleWorkerLoader
 
@@ -45,11 +46,8 @@ LifeEventKindEnum = graphene.Enum.from_enum(
 BenefitKindEnum = graphene.Enum.from_enum(
     models.BenefitKind, name="ModelWorkerBenefitKind", description="A kind of benefit."
 )
-RuleLevelEnum = graphene.Enum.from_enum(
-    Level,
-    name="ModelWorkerAllowanceLevel",
-    description="Level of a model-worker title (allowance rules are per level).",
-)
+# Allowance rules are per level of title: the registry's enum.
+RuleLevelEnum = LevelEnum
 
 
 class GivableBenefitKind(graphene.Enum):
@@ -89,6 +87,7 @@ class WorkerFields:
 
     worker_id = graphene.ID(required=True, description="Global id of the model worker (ModelWorker).")
     worker_name = graphene.String(required=True)
+    worker = graphene.Field(RegistryWorker, description="The model worker in the registry.")
 
     @staticmethod
     def resolve_worker_id(root, info):
@@ -97,6 +96,10 @@ class WorkerFields:
     @staticmethod
     def resolve_worker_name(root, info):
         return _worker_name(info, root.worker_id)
+
+    @staticmethod
+    def resolve_worker(root, info):
+        return info.context.loader(VisibleWorkerLoader).load(root.worker_id)
 
 
 class ModelWorkerDueItem(WorkerFields, graphene.ObjectType):
