@@ -54,7 +54,7 @@ DASHBOARD = [
     "mw_status_managed",
 ]
 QUERY = """query($n: ID!, $i: [String!]) { rollup(node: $n, period: "2026", indicators: $i) {
-  units { key parentKey kind name values { indicator value } } } }"""
+  indicators units { key parentKey kind name values } } }"""
 
 
 def summary(values: list[float]) -> dict:

@@ -7,7 +7,7 @@
 #   MAX_TIME=600 bash bench/schemathesis_graphql.sh
 #
 # Not part of the default test run (minutes, and it needs a server); tests/fuzz is the fast in-process check.
-# Needs: pip install schemathesis. Results: bench/results/schemathesis-*.txt.
+# Needs: pip install schemathesis. Results: bench/results/schemathesis-*.txt (first run: bench/results/schemathesis.txt).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY=.venv/bin/python

@@ -28,6 +28,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 ZERO = Decimal(0)
 RATE_PLACES = Decimal("0.0001")
@@ -93,8 +94,9 @@ class Inputs:
     titles_held: frozenset[str] = frozenset()  # grade codes of valid titles held by the unit
 
 
-@dataclass(frozen=True)
-class ItemLine:
+class ItemLine(NamedTuple):
+    """One item of the breakdown (a named tuple: a round builds tens of thousands of them)."""
+
     code: str
     section: str
     max_points: Decimal
@@ -108,8 +110,7 @@ class ItemLine:
     failed: bool  # a mandatory or prerequisite item below its pass mark
 
 
-@dataclass(frozen=True)
-class GateCheck:
+class GateCheck(NamedTuple):
     grade: str
     gate: str  # GATE_* code
     passed: bool
@@ -138,7 +139,9 @@ class Outcome:
 
 
 def _clamp(value: Decimal, upper: Decimal) -> Decimal:
-    return max(ZERO, min(Decimal(value), upper))
+    if value < ZERO:
+        return ZERO
+    return upper if value > upper else value
 
 
 def _rate(numerator: int | None, denominator: int | None) -> Decimal | None:

@@ -112,16 +112,13 @@ def round_inputs(rnd, *, on: date) -> list[tuple[RoundParticipant, engine.Inputs
 
 
 def breakdown_json(outcome: engine.Outcome) -> list[dict]:
-    def text(value):
-        return None if value is None else str(value)
-
     return [
         {
             "code": line.code,
             "section": line.section,
             "max_points": str(line.max_points),
-            "self_score": text(line.self_score),
-            "inspection_score": text(line.inspection_score),
+            "self_score": None if line.self_score is None else str(line.self_score),
+            "inspection_score": None if line.inspection_score is None else str(line.inspection_score),
             "awarded": str(line.awarded),
             "source": line.source,
             "method": line.method,

@@ -658,4 +658,3 @@ class AssessmentMutations(graphene.ObjectType):
     home_title_review = HomeTitleReview.Field()
     home_title_downgrade = HomeTitleDowngrade.Field()
     home_title_revoke = HomeTitleRevoke.Field()
-
