@@ -88,8 +88,8 @@ class SubmissionExplainChecks(BaseMutation):
         )
         explanations = graphene.List(graphene.NonNull(CheckExplanationInput), required=True)
 
-    count = graphene.Int(required=True, description="Explanations recorded.")
-    submission_unit_name = graphene.String(required=True)
+    count = graphene.Int(description="Explanations recorded.")
+    submission_unit_name = graphene.String()
 
     @classmethod
     def perform(cls, info, context, period, explanations, unit=None):
@@ -182,7 +182,7 @@ class ReportDeadlinesSet(BaseMutation):
         period = graphene.ID(required=True)
         deadlines = graphene.List(graphene.NonNull(DeadlineInput), required=True)
 
-    deadlines = graphene.List(graphene.NonNull(SubmissionDeadline), required=True)
+    deadlines = graphene.List(graphene.NonNull(SubmissionDeadline))
 
     @classmethod
     def perform(cls, info, context, period, deadlines):
@@ -216,7 +216,7 @@ class ReportFilesGenerate(BaseMutation):
         period = graphene.ID(required=True)
         node = graphene.ID(description="Default: the period's owner node.")
 
-    files = graphene.List(graphene.NonNull(ReportFile), required=True)
+    files = graphene.List(graphene.NonNull(ReportFile))
 
     @classmethod
     def perform(cls, info, context, period, node=None):
