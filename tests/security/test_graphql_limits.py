@@ -2,8 +2,9 @@
 
 Each attack here once passed or cost seconds of CPU per request: fragment chains that double at every step (2^n
 work to measure), aliases of __typename (not counted), and documents of many tokens (standard validation grows
-with the square of the number of fields before the limits ran). The time bounds are generous: without the fixes
-these requests take minutes to hours, with them milliseconds.
+with the square of the number of fields before the limits ran). The time bounds are generous (the suite may run on a
+loaded machine): without the fixes the fragment bombs take hours, with them milliseconds; the refusal codes prove
+that the cheap limits answered before the expensive standard rules.
 """
 
 from __future__ import annotations
@@ -40,14 +41,14 @@ def test_fragment_bomb_is_measured_once_per_fragment_and_refused_by_cost(api):
     response, seconds = timed(lambda: api.post(doubling_fragments(40, "viewer { user { username } }")))
     assert response.status_code == 400
     assert codes(response) == ["query_too_costly"]
-    assert seconds < 5
+    assert seconds < 15
 
 
 def test_fragment_bomb_of_typename_answers_at_once(api):
     # Costs nothing (only __typename) and graphql-core executes each fragment once: a valid, cheap query.
     response, seconds = timed(lambda: api.post(doubling_fragments(40, "__typename")))
     assert response.status_code == 200 and response.json()["data"] == {"__typename": "Query"}
-    assert seconds < 5
+    assert seconds < 15
 
 
 def test_aliases_of_typename_count_against_the_alias_limit(api):
@@ -73,7 +74,7 @@ def test_many_conflicting_aliases_are_refused_before_standard_validation(api):
     query = "{ viewer { user { " + " ".join("a: username a: fullName" for _ in range(300)) + " } } }"
     response, seconds = timed(lambda: api.post(query))
     assert response.status_code == 400 and codes(response) == ["too_many_aliases"]
-    assert seconds < 1.5
+    assert seconds < 5
 
 
 def test_documents_of_too_many_tokens_are_refused_while_parsing(api):
@@ -81,7 +82,7 @@ def test_documents_of_too_many_tokens_are_refused_while_parsing(api):
     assert response.status_code == 400
     assert codes(response) == ["query_too_long"]
     assert response.json()["errors"][0]["message"] == "查询过长：最多允许2000个词法单元。"
-    assert seconds < 1.5
+    assert seconds < 5
 
 
 def test_the_largest_document_allowed_is_validated_in_bounded_time(api):
@@ -90,7 +91,7 @@ def test_the_largest_document_allowed_is_validated_in_bounded_time(api):
     query = "{ viewer { user { " + " ".join(["username"] * 1990) + " } } }"
     response, seconds = timed(lambda: api.post(query))
     assert response.status_code in (200, 400)
-    assert seconds < 1.5
+    assert seconds < 5
 
 
 def test_page_size_variables_of_the_wrong_type_fall_back_and_are_refused_by_the_schema(api):
@@ -105,4 +106,4 @@ def test_cycles_through_fragments_are_refused_not_looped(api):
     response, seconds = timed(lambda: api.post(query))
     assert response.status_code == 400
     assert "Cannot spread fragment 'A' within itself via 'B'." in response.json()["errors"][0]["message"]
-    assert seconds < 1.5
+    assert seconds < 5
