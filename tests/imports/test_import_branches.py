@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.imports.conftest import BRANCH_HEADER, branches, csv_bytes, read_xlsx, run_import, xlsx_bytes
@@ -63,9 +61,8 @@ def test_ten_thousand_rows_with_300_bad_ones_import_exactly_the_good_ones(union)
             expected[number] = f"上级名称：未找到名为“不存在的分会{n}”的分会"
     assert len(rows) - 1 == 10_000 and len(expected) == 300
 
-    started = time.monotonic()
+    # Speed is measured by bench/imports.py, not asserted here.
     job = run_import(union, "分会名单.xlsx", xlsx_bytes(rows))
-    elapsed = time.monotonic() - started
 
     assert job.status == "done", job.error_message
     assert (job.total_rows, job.accepted_rows, job.rejected_rows) == (10_000, 9_700, 300)
@@ -75,7 +72,6 @@ def test_ten_thousand_rows_with_300_bad_ones_import_exactly_the_good_ones(union)
     assert set(errors) == set(expected)
     for number, fragment in expected.items():
         assert fragment in errors[number], (number, errors[number])
-    assert elapsed < 20, f"10,000 rows took {elapsed:.1f}s"
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8"])
