@@ -24,6 +24,7 @@ def _simple_standard(issuer, code: str, name: str, *, inspection_items: bool = F
         code=code,
         name=name,
         year=2026,
+        applies_to_branches=inspection_items,
         base_max_points=D(10),
         sections=[services.SectionInput("基本条件", items)],
         grades=[services.GradeInput("qualified", D(5))],
@@ -36,8 +37,8 @@ def assessment_audit_objects(union, *, county) -> list[str]:
     """Global ids for the audit walk, in the order the walk needs them (see AssessmentMutations' field order):
 
     - a draft standard (update, then publish take it) and a published Fujian standard (newVersion, roundOpen);
-    - an open round with `union` only (roundAddUnits adds the county's other unions; inspection, deduction and
-      veto act on its participant; it is vetoed, so funding has nobody eligible there);
+    - an open round with one branch of `union` (roundAddUnits adds the union itself; inspection, deduction and
+      veto act on the branch; it is vetoed, so funding has nobody eligible there);
     - a round past its inspection deadline with `union`'s full self scores (score, publish, then funding succeed);
     - an advanced title (review, downgrade to 合格) and a star title (revoke; a downgrade to 合格 is refused).
     """
@@ -57,6 +58,9 @@ def assessment_audit_objects(union, *, county) -> list[str]:
         issuer=county, content=fujian_home_standard(code="audit-fj"), actor=None
     )
     services.standard_publish(standard=published, actor=None, at=now)
+    with schema_context(union.schema_name):
+        home = Branch.objects.create(name="审计职工小家", is_small_home=True)
+        starred = Branch.objects.create(name="审计星级小家", is_small_home=True)
     inspection_standard = _simple_standard(county, "audit-insp", "审计验收标准", inspection_items=True)
     open_round = services.round_open(
         organiser=county,
@@ -65,10 +69,11 @@ def assessment_audit_objects(union, *, county) -> list[str]:
         self_assessment_due=now + timedelta(days=30),
         appraisal_due=now + timedelta(days=30),
         inspection_due=now + timedelta(days=60),
-        units=[services.UnitRef(union)],
+        # The branch's 职工小家 only: roundAddUnits (units = [the union]) then adds the union's 职工之家.
+        units=[services.UnitRef(union, home.pk)],
         actor=None,
     )
-    inspected = RoundParticipant.objects.get(round=open_round, union=union)
+    inspected = RoundParticipant.objects.get(round=open_round, union=union, branch_id=home.pk)
 
     simple = _simple_standard(county, "audit-simple", "审计简易标准")
     done_round = services.round_open(
@@ -86,9 +91,6 @@ def assessment_audit_objects(union, *, county) -> list[str]:
         participant=done, scores={"X1": D(10)}, actor=None, at=now - timedelta(days=4)
     )
 
-    with schema_context(union.schema_name):
-        home = Branch.objects.create(name="审计职工小家", is_small_home=True)
-        starred = Branch.objects.create(name="审计星级小家", is_small_home=True)
     today = timezone.localdate()
     advanced = services.title_award(
         union=union,
