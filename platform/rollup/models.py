@@ -34,11 +34,12 @@ class LiveFact(models.Model):
                 opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "varchar_pattern_ops"],
             ),
             # The roll-up reads union rows (branch 0) of a subtree: an index-only scan over them, branch rows
-            # (most of the table) left out.
+            # (most of the table) left out. Indicator and period lead, so `indicator = ANY(...)` and the period
+            # bound the scan and only the requested facts are read (node_path first read every indicator).
             models.Index(
-                fields=["node_path", "indicator", "period"],
-                name="live_fact_union_subtree",
-                opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "varchar_pattern_ops"],
+                fields=["indicator", "period", "node_path"],
+                name="live_fact_union_indicator",
+                opclasses=["varchar_ops", "varchar_ops", "varchar_pattern_ops"],
                 include=["union_id", "value"],
                 condition=Q(branch_id=0),
             ),

@@ -106,6 +106,8 @@ DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 MIDDLEWARE = [
     # First, so every response (even "unknown host") carries X-Request-ID and every log line its id.
     "audit.middleware.RequestIdMiddleware",
+    # Static files (admin, web UI) from the app itself on every host, so a closed network needs no proxy setup.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "federations.middleware.UnionHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -265,7 +267,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Statistical reports: deadline reminders at 09:00 Beijing time (each sent once: claimed on a unique key);
     # delivery of county reports to the higher-level union every minute (scheduling and attempts are idempotent).
-    "reporting-reminders": {"task": "jobs.reporting.reminders_send_task", "schedule": crontab(hour=1, minute=0)},
+    "reporting-reminders": {
+        "task": "jobs.reporting.reminders_send_task",
+        "schedule": crontab(hour=1, minute=0),
+    },
     "reporting-deliveries": {"task": "jobs.reporting.deliveries_dispatch_task", "schedule": 60.0},
 }
 
