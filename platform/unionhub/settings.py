@@ -2,6 +2,7 @@
 
 import os
 import sys
+import warnings
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -191,6 +192,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = REPO_ROOT / "staticfiles"
+# Development and tests serve static files through the finders; only deployments run collectstatic.
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 # Files (platform/files): any S3-compatible store when UNIONHUB_S3_BUCKET is set, else MEDIA_ROOT on local disk.
 # Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the instance role via boto3's chain).
