@@ -69,6 +69,9 @@ def admin_world(db, monkeypatch):
     from tests.assessment.worlds import assessment_audit_objects
 
     ids += assessment_audit_objects(union, county=county)
+    # roundAddUnits needs a round id and a different (union) id; the walk passes one id to every ID argument.
+    union_id = to_global_id("Union", union.pk)
+    monkeypatch.setitem(VALUE_HINTS, "units", lambda: [{"union": union_id}])
     from tests.reporting.worlds import reporting_audit_objects
 
     ids += reporting_audit_objects(union)
