@@ -176,6 +176,9 @@ def _literal_value(type_, name: str, id_value: str | None, depth: int = 0, optio
     if is_non_null_type(type_):
         return _literal_value(type_.of_type, name, id_value, depth, optional_ids)
     if is_list_type(type_):
+        hinted = VALUE_HINTS[name]() if name in VALUE_HINTS else None
+        if isinstance(hinted, list):  # a whole list given by a hint (e.g. units mixing several ids)
+            return hinted
         return [_literal_value(type_.of_type, name, id_value, depth, optional_ids)]
     named = get_named_type(type_)
     if is_enum_type(named):
