@@ -275,6 +275,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=1, minute=0),
     },
     "reporting-deliveries": {"task": "jobs.reporting.deliveries_dispatch_task", "schedule": 60.0},
+    # 职工之家 titles: those whose validity ran out end at 00:20 Beijing time (idempotent, as the term end above).
+    "assessment-titles-expire": {"task": "jobs.assessment.titles_expire", "schedule": crontab(hour=16, minute=20)},
 }
 
 # Cache: Redis when UNIONHUB_CACHE_URL is set (shared by all web processes, needed for the joining-link rate limits

@@ -443,6 +443,52 @@ def test_titles_expire(world):
         )
 
 
+def test_titles_expire_beat_task_ends_titles_after_their_last_day_once(world, monkeypatch):
+    """The daily beat task as Celery runs it: on the day after valid_until the title ends, a title still valid
+    today is kept, and running it again the same day ends nothing more."""
+    from jobs.assessment import titles_expire
+    from tests.modelworker_care.helpers import freeze
+
+    ending = services.title_award(
+        union=world.beta,
+        grade="qualified",
+        awarded_by=world.county,
+        awarded_on=date(2020, 1, 1),
+        valid_until=date(2023, 1, 1),
+        actor=None,
+    )
+    lasting = services.title_award(
+        union=world.alpha,
+        grade="qualified",
+        awarded_by=world.county,
+        awarded_on=date(2020, 1, 1),
+        valid_until=date(2023, 1, 2),
+        actor=None,
+    )
+    freeze(monkeypatch, date(2023, 1, 2))
+    assert titles_expire.apply().get() == 1
+    assert titles_expire.apply().get() == 0
+    ending.refresh_from_db()
+    lasting.refresh_from_db()
+    assert (ending.status, ending.ended_on, lasting.status) == ("expired", date(2023, 1, 2), "active")
+    assert TitleEvent.objects.filter(title=ending, kind="expired").count() == 1
+    assert facts(world.beta, "home_grade_qualified") == 0
+    assert facts(world.alpha, "home_grade_qualified") == 1
+
+
+def test_every_beat_entry_names_a_registered_task():
+    """A typo in CELERY_BEAT_SCHEDULE would only show at run time in production: each entry names a real task."""
+    from django.conf import settings
+
+    from jobs.celery_app import app
+
+    app.loader.import_default_modules()
+    missing = [
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] not in app.tasks
+    ]
+    assert missing == []
+
+
 def test_held_title_lets_the_top_grade_through(world, participants):
     services.title_award(
         union=world.alpha,

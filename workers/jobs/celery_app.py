@@ -91,6 +91,7 @@ app.conf.include = [
     "jobs.rollup",
     "jobs.modelworker_care",
     "jobs.reporting",
+    "jobs.assessment",
 ]
 
 
