@@ -348,3 +348,27 @@ def test_nul_characters_are_a_field_error_not_an_internal_error(world, mutation,
         {"field": field, "code": "invalid_characters", "message": "内容中含有不允许的空字符（U+0000）。"}
     ]
     assert fingerprint(world["union"]) == before
+
+
+@pytest.mark.parametrize(
+    "query, variables, field",
+    [
+        ("query($s: String) { members(search: $s, first: 5) { totalCount } }", {"s": "张\x00"}, "s"),
+        ('query { members(search: "张\\u0000", first: 5) { totalCount } }', {}, "search"),
+        ('query { members(first: 5, after: "\\u0000") { totalCount } }', {}, "after"),
+    ],
+)
+def test_nul_characters_in_query_arguments_are_a_named_error_not_an_internal_error(
+    world, query, variables, field
+):
+    # Before the check in the GraphQL view a NUL in a search filter reached psycopg and came back internal_error.
+    response = world["api"].post(query, variables)
+    body = response.json()
+    assert (response.status_code, "data" in body) == (400, False)  # refused before execution, as a limit is
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "invalid_characters", "field": field}
+    assert "U+0000" in error["message"]
+    # Without the NUL the same query answers.
+    clean = {key: value.replace("\x00", "") for key, value in variables.items()}
+    answer = world["api"].post(query.replace("\\u0000", ""), clean).json()
+    assert "errors" not in answer and answer["data"]["members"]["totalCount"] >= 0

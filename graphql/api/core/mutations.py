@@ -12,6 +12,7 @@ from federations.models import FederationNode, Union
 from unionhub.errors import DomainValidationError, ServiceUnavailable
 
 from .errors import Error, api_field_name, error_from_access, errors_from_validation, login_required
+from .nul import field_with_nul
 
 
 class BaseMutation(graphene.Mutation):
@@ -73,7 +74,7 @@ class BaseMutation(graphene.Mutation):
         if context.union is not None and not context.union_visible:
             # On a union's host an actor without a role there gets nothing, not even a hint that it exists.
             return cls(errors=[error_from_access(AccessDenied())])
-        field = _field_with_nul(arguments)
+        field = field_with_nul(arguments)
         if field is not None:
             # PostgreSQL text cannot hold U+0000: refused here for every mutation instead of failing on write.
             return cls(
@@ -97,23 +98,6 @@ class BaseMutation(graphene.Mutation):
             # Rolled back like bad input; the client may retry the same request later.
             return cls(errors=[Error(field=None, code=exc.code, message=exc.message)])
         return cls(errors=[], **result)
-
-
-def _field_with_nul(value, name: str | None = None) -> str | None:
-    """The (innermost) argument name whose value holds a NUL character anywhere, else None."""
-    if isinstance(value, str):
-        return (name or "__all__") if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = _field_with_nul(item, key)
-            if found is not None:
-                return found
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            found = _field_with_nul(item, name)
-            if found is not None:
-                return found
-    return None
 
 
 def _flatten_input(arguments: dict) -> dict:

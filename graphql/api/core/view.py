@@ -26,6 +26,7 @@ from graphql import (
 from .context import GraphQLContext
 from .errors import format_error
 from .limits import InvalidDocument, checked_document, request_rules
+from .nul import nul_argument_error
 
 
 class SyncExecutionContext(ExecutionContext):
@@ -98,6 +99,9 @@ class UnionHubGraphQLView(GraphQLView):
         errors = validate(schema, document, limits)
         if errors:
             return ExecutionResult(data=None, errors=errors)
+        nul_error = nul_argument_error(operation_ast, variables)
+        if nul_error is not None:
+            return ExecutionResult(data=None, errors=[nul_error])
         try:
             return execute(
                 schema,
