@@ -62,6 +62,7 @@ def main() -> None:
     )
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "assessment.json"))
     args = parser.parse_args()
+    load_at_start = round(os.getloadavg()[0], 1)
 
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     os.environ["DATABASE_URL"] = url
@@ -75,7 +76,7 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
@@ -173,21 +174,40 @@ def main() -> None:
     setup_seconds = time.perf_counter() - setup_started
     print(f"setup: {len(participants)} participants in {setup_seconds:.1f} s")
 
-    score_runs = []
+    score_runs, score_cpu = [], []
     for _ in range(3):
         with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             services.round_score(round=rnd, actor=None, at=timezone.now())
             score_runs.append(time.perf_counter() - started)
+            score_cpu.append(time.process_time() - cpu_started)
         score_queries = len(queries)
-    print(f"round_score: {[round(s, 2) for s in score_runs]} s, {score_queries} queries")
+    print(
+        f"round_score: {[round(s, 2) for s in score_runs]} s, {score_queries} queries; CPU of this process "
+        f"(not PostgreSQL's) {[round(s, 2) for s in score_cpu]} s"
+    )
 
+    # Phases of round_score, timed apart (the write in a transaction rolled back).
+    phases: dict[str, float] = {}
+    started = time.perf_counter()
     spec = scoring.standard_spec(standard)
     inputs = scoring.round_inputs(rnd, on=timezone.localdate())
+    phases["load inputs (standard + round, constant queries)"] = time.perf_counter() - started
     started = time.perf_counter()
     outcomes = [(p.pk, engine.score(spec, i)) for p, i in inputs]
     engine.competition_ranks([(pk, outcome.total) for pk, outcome in outcomes])
     engine_seconds = time.perf_counter() - started
+    phases["engine (score + rank, in memory)"] = engine_seconds
+    started = time.perf_counter()
+    computed = services._compute_results(rnd, timezone.now())
+    phases["results with breakdowns (inputs + engine + rows)"] = time.perf_counter() - started
+    with transaction.atomic():
+        started = time.perf_counter()
+        services._results_replace(rnd, computed)
+        phases["write results (DELETE + COPY)"] = time.perf_counter() - started
+        transaction.set_rollback(True)
+    phases = {name: round(seconds, 3) for name, seconds in phases.items()}
+    print("round_score phases (s):", json.dumps(phases, ensure_ascii=False))
     grades: dict[str, int] = {}
     for _, outcome in outcomes:
         grades[outcome.grade or "none"] = grades.get(outcome.grade or "none", 0) + 1
@@ -206,16 +226,18 @@ def main() -> None:
         data=json.dumps({"query": RANKING, "variables": {"round": round_id, "after": None}}),
         content_type="application/json",
     )
-    page_seconds, page_queries, after, pages, ranks = [], [], None, 0, []
+    page_seconds, page_cpu, page_queries, after, pages, ranks = [], [], [], None, 0, []
     while True:
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
+            cpu_started = time.process_time()
             response = client.post(
                 "/graphql/",
                 data=json.dumps({"query": RANKING, "variables": {"round": round_id, "after": after}}),
                 content_type="application/json",
             )
             page_seconds.append(time.perf_counter() - started)
+            page_cpu.append(time.process_time() - cpu_started)
         page_queries.append(len(queries))
         data = response.json()["data"]["assessmentRanking"]
         ranks += [edge["node"]["rank"] for edge in data["edges"]]
@@ -225,21 +247,29 @@ def main() -> None:
         after = data["pageInfo"]["endCursor"]
     assert len(ranks) == len(participants) and ranks == sorted(ranks), "ranking pages out of order"
     assert Result.objects.filter(round=rnd).count() == len(participants)
-    print(f"ranking pages: {pages}, queries per page {sorted(set(page_queries))}, {summary(page_seconds)}")
+    print(
+        f"ranking pages: {pages}, queries per page {sorted(set(page_queries))}, wall {summary(page_seconds)}, "
+        f"cpu {summary(page_cpu)}"
+    )
 
     result = {
+        "load_average_at_start": load_at_start,
         "load_average_at_end": round(os.getloadavg()[0], 1),
         "unions": len(participants),
         "items_per_standard": len(items),
         "setup_seconds": round(setup_seconds, 1),
         "round_score_seconds": [round(s, 3) for s in score_runs],
+        "round_score_cpu_seconds_this_process": [round(s, 3) for s in score_cpu],
         "round_score_queries": score_queries,
         "engine_only_seconds": round(engine_seconds, 3),
+        "round_score_phases_seconds": phases,
         "grades": grades,
         "ranking_pages": pages,
         "ranking_page_size": 50,
         "ranking_queries_per_page": sorted(set(page_queries)),
         "ranking_page_latency": summary(page_seconds),
+        # CPU of this process (Django + GraphQL execution, no waiting): what a quiet machine's latency approaches.
+        "ranking_page_cpu": summary(page_cpu),
         "target_seconds": 5,
     }
     Path(args.output).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")

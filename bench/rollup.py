@@ -1,23 +1,27 @@
 """Benchmark: the live roll-up of a county of 1,000 unions, and a period close end to end.
 
-    .venv/bin/python bench/rollup.py --unions 1000 --close-unions 200 --per-union 300
+    .venv/bin/python bench/rollup.py --unions 1000 --close-unions 1000 --per-union 300 --workers 2
 
 Uses its own database (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/uh_rollup_bench; created if
-missing).
+missing). `--setup-only` builds both counties and stops; `--skip-live` times the close only.
 
 Live query: a county "汇总压测县" with 20 townships and `--unions` union rows (no schemas: the roll-up never enters
 them) whose live facts are written directly with COPY, as the domains maintain them: union rows (branch 0) for
 the member, assessment and model-worker indicators plus 10 branch rows per union; the member figures add up to
 `--per-union` members per union (300,000 for 1,000 unions). Timed in-process (`rollup.selectors.rollup_tree`,
-server time without HTTP) for a dashboard set of indicators and for the whole catalogue, then through GraphQL
-`rollup(node, period, indicators)` over the Django test client (full middleware). The same query is timed again
-after multiplying every member figure by 10 (3,000,000 members): the query reads facts, never members, so the
-time must not move. The freeze (snapshot of every node and union) is timed on this county too.
+server time without HTTP) for a dashboard set of indicators and for the whole catalogue, split into its SQL
+(three statements) and its Python assembly, then through GraphQL `rollup(node, period, indicators)` over the Django
+test client (full middleware). The same query is timed again after multiplying every member figure by 10
+(3,000,000 members): the query reads facts, never members, so the time must not move. The freeze (snapshot of
+every node and union) is timed on this county too.
 
-Period close: a second county "结账压测县" with `--close-unions` provisioned unions (template clones) holding
-`--per-union` members each (importer fast path, as bench/members.py), then `period_close` with tasks run eagerly
-in this process (one worker): fan-out, per-union recount from each schema and comparison, freeze. Reports the
-end-to-end time and the per-union recount time (from the fan-out progress rows), and extrapolates to 1,000 unions.
+Period close: a second county "结账压测县" with 5 townships and `--close-unions` provisioned unions (template
+clones) holding `--per-union` members each (importer fast path, as bench/members.py). Then, timed end to end:
+`period_close` (fan-out start) -> per-union recount tasks on `--workers` real Celery worker processes (one prefork
+worker, private queue and Redis key prefix, started before the clock) -> the freeze by the last union's task ->
+the report files (XLSX + PDF, platform/reporting) of the county and of each township from the frozen snapshot,
+stored on a temporary local directory. Phases come from the database timestamps (first claim, last union done,
+run finished, period closed). `--workers 0` runs the tasks eagerly in this process instead (one worker).
 Prints the figures and writes bench/results/rollup.json.
 """
 
@@ -30,6 +34,7 @@ import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -75,6 +80,19 @@ def timed(func, repeat: int, warmup: int = 5) -> list[float]:
         started = time.perf_counter()
         func()
         times.append(time.perf_counter() - started)
+    return times
+
+
+def timed_cpu(func, repeat: int, warmup: int = 5) -> list[float]:
+    """CPU time of this process per call (client side only: Python, psycopg; not PostgreSQL): barely moved by
+    other processes' load, unlike wall time."""
+    for _ in range(warmup):
+        func()
+    times = []
+    for _ in range(repeat):
+        started = time.process_time()
+        func()
+        times.append(time.process_time() - started)
     return times
 
 
@@ -164,14 +182,20 @@ def build_live_county(n_unions: int, per_union: int):
             ) as copy,
         ):
             copy.write(buffer.getvalue())
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE rollup_livefact")
-        cursor.execute("ANALYZE federations_union")
-        cursor.execute("ANALYZE federations_federationnode")
+    vacuum_analyze()
     print(
         f"  live county: {n_unions} unions, {LiveFact.objects.filter(node_path__startswith=county.path).count()} facts"
     )
     return county
+
+
+def vacuum_analyze() -> None:
+    """As autovacuum would after a bulk load: statistics, and the visibility map for index-only scans."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("rollup_livefact", "federations_union", "federations_federationnode"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 def scale_members(county, factor: int) -> None:
@@ -227,6 +251,37 @@ def measure_live(county, repeat: int) -> dict:
         plan = cursor.fetchone()[0]
         plan = plan if isinstance(plan, list) else json.loads(plan)
     figures["sql_execution_ms"] = round(plan[0]["Execution Time"], 2)
+    # Phase split of rollup_tree: the statements (with their round trips) and the Python assembly.
+    from rollup.selectors import _assemble, _live_rows, indicators_clean
+
+    codes = indicators_clean(DASHBOARD)
+    bases = base_codes(codes)
+    nodes, unions = _live_rows(path=county.path, year="2026", bases=bases)
+    figures["phase_statements"] = summary(
+        timed(lambda: _live_rows(path=county.path, year="2026", bases=bases), repeat)
+    )
+    figures["phase_python_assembly"] = summary(
+        timed(
+            lambda: _assemble(root_id=county.pk, nodes=nodes, unions=unions, codes=codes, bases=bases), repeat
+        )
+    )
+    figures["cpu_rollup_tree_dashboard"] = summary(
+        timed_cpu(lambda: rollup_tree(node=county, period="2026", indicators=DASHBOARD), repeat)
+    )
+    figures["cpu_python_assembly"] = summary(
+        timed_cpu(
+            lambda: _assemble(root_id=county.pk, nodes=nodes, unions=unions, codes=codes, bases=bases), repeat
+        )
+    )
+    sql_times = []
+    with connection.cursor() as cursor:
+        for _ in range(max(20, repeat // 5)):
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0]
+            plan = plan if isinstance(plan, list) else json.loads(plan)
+            sql_times.append(plan[0]["Execution Time"] / 1000)
+    # The least disturbed run: on a loaded machine the median mostly measures waiting for a CPU.
+    figures["sql_execution_ms_p50_min"] = summary(sql_times)["p50_ms"], round(min(sql_times) * 1000, 2)
 
     admin = User.objects.filter(username="bench_rollup_admin").first()
     if admin is None:
@@ -308,18 +363,124 @@ def build_close_county(n_unions: int, per_union: int):
             fill_union(
                 union, start=8_000_000 + index * 1000 + present, count=per_union - present, batch=per_union
             )
-        print(f"  members {index + 1}/{n_unions}      ", end="\r", flush=True)
+        if (index + 1) % 100 == 0:
+            print(f"  members {index + 1}/{n_unions}", flush=True)
     print()
     return county, unions[:n_unions], provision_seconds, time.perf_counter() - started
 
 
-def measure_close(county, unions) -> dict:
+class Workers:
+    """`count` worker processes (one prefork Celery worker, -c count) on a private queue and Redis key prefix, so
+    nothing else on the machine sees the bench's messages; the bench process sends to the same queue."""
+
+    REDIS_DB = 12
+
+    def __init__(self, count: int, database_url: str):
+        import uuid
+
+        token = uuid.uuid4().hex[:10]
+        self.count = count
+        self.queue = f"uh-bench-rollup-{token}"
+        self.prefix = f"uh-bench-rollup-{token}:"
+        self.env = {
+            "DATABASE_URL": database_url,
+            "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{self.REDIS_DB}",
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            "CELERY_REDIS_KEY_PREFIX": self.prefix,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "CELERY_SKIP_CHECKS": "1",
+            # As deployed (docker-compose.yml): workers keep their connection between tasks. With 0 every union's
+            # task opens a new one (~10 ms: backend start and catalog cache warm-up).
+            "DATABASE_CONN_MAX_AGE": os.environ.get("BENCH_WORKER_CONN_MAX_AGE", "60"),
+        }
+        self.process = None
+        self.log_path = Path(f"/tmp/{self.queue}.log")
+
+    def configure_this_process(self) -> None:
+        """Before django.setup(): settings and jobs.celery_app read these."""
+        os.environ.update(self.env)
+
+    def start(self) -> None:
+        import subprocess
+
+        env = {
+            **os.environ,
+            **self.env,
+            "PYTHONPATH": os.pathsep.join(
+                str(ROOT / p) for p in ("platform", "tenants", "graphql", "workers", ".")
+            ),
+        }
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "jobs.celery_app", "worker", "-Q", self.queue,
+                 "-n", f"{self.queue}@%h", "-c", str(self.count), "-P", "prefork", "--without-gossip",
+                 "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while b"ready." not in self.log_path.read_bytes():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"worker did not start:\n{self.log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+
+    def pids(self) -> list[int]:
+        import psutil
+
+        if self.process is None:
+            return []
+        parent = psutil.Process(self.process.pid)
+        return [parent.pid] + [child.pid for child in parent.children(recursive=True)]
+
+    def stop(self) -> None:
+        import signal
+
+        import redis
+
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except Exception:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        client = redis.Redis(host="127.0.0.1", port=6379, db=self.REDIS_DB)
+        keys = list(client.scan_iter(match=f"{self.prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU of these processes (gone ones count 0)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def database_backend_pids() -> list[int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def measure_close(county, unions, workers: Workers | None) -> dict:
     from datetime import date
 
-    from django.db.models import F
+    from django.db.models import F, Max, Min
+    from django.utils import timezone
 
+    from federations.models import FederationNode
     from jobs.celery_app import app
     from operations.models import FanoutProgress
+    from reporting.files import report_files_generate
     from rollup.models import LiveFact, RecountDifference, ReportingPeriod
     from rollup.services import period_close, period_open
 
@@ -331,26 +492,79 @@ def measure_close(county, unions) -> dict:
     while ReportingPeriod.objects.filter(owner_node=county, label=label).exists():
         label = f"20{random.randint(30, 99)}-{random.randint(1, 12):02d}"
     period = period_open(node=county, label=label)
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
+    towns = list(FederationNode.objects.filter(parent=county).order_by("pk"))
+    if workers is None:
+        app.conf.task_always_eager = True
+        app.conf.task_eager_propagates = True
+    # CPU used by the close on this machine (bench process, worker processes, PostgreSQL backends of this
+    # database): divided by the cores it is a load-independent floor for the quiet wall time of the fan-out.
+    own = os.getpid()
+    worker_pids = workers.pids() if workers else []
+    cpu_before = {pid: cpu_seconds([pid]) for pid in [own, *worker_pids, *database_backend_pids()]}
+    requested_at = timezone.now()
     started = time.perf_counter()
     period = period_close(period=period, today=date(2100, 1, 1))
+    start_seconds = time.perf_counter() - started
+    while period.status != "closed":
+        time.sleep(0.05)
+        period.refresh_from_db()
+        if time.perf_counter() - started > 1800:
+            raise SystemExit(f"period not closed after 30 minutes: {period.status}")
+    closed_seconds = time.perf_counter() - started
+    # Backends that came and went during the run are not counted (none with persistent worker connections).
+    pids = set(cpu_before) | set(worker_pids) | set(database_backend_pids())
+    cpu_used = {pid: cpu_seconds([pid]) - cpu_before.get(pid, 0.0) for pid in pids}
+    cpu_workers = sum(cpu_used[pid] for pid in worker_pids)
+    cpu_bench = cpu_used.get(own, 0.0)
+    cpu_postgres = sum(used for pid, used in cpu_used.items() if pid not in worker_pids and pid != own)
+    files_started = time.perf_counter()
+    county_files = report_files_generate(node=county, period=period)
+    county_files_seconds = time.perf_counter() - files_started
+    for town in towns:
+        report_files_generate(node=town, period=period)
+    files_seconds = time.perf_counter() - files_started
     seconds = time.perf_counter() - started
-    period.refresh_from_db()
-    assert period.status == "closed", period.status
-    per_union = [
-        row["ms"] / 1000
-        for row in FanoutProgress.objects.filter(run=period.close_run).values_list("result", flat=True)
-    ]
-    differences = RecountDifference.objects.filter(period=period).count()
+
+    progress = FanoutProgress.objects.filter(run=period.close_run)
+    per_union = [row["ms"] / 1000 for row in progress.values_list("result", flat=True)]
+    span = progress.aggregate(first=Min("claimed_at"), last=Max("finished_at"))
+    run = period.close_run
+    run.refresh_from_db()
     snapshot = period.snapshots.get()
+    assert RecountDifference.objects.filter(period=period).count() >= 1, "the drift was not flagged"
+
+    def since(moment) -> float:
+        return round((moment - requested_at).total_seconds(), 2)
+
     return {
         "unions": len(unions),
+        "workers": workers.count if workers else "eager (1, in process)",
         "end_to_end_seconds": round(seconds, 2),
+        "phases_seconds": {
+            "period_close_call (fan-out start)": round(start_seconds, 2),
+            "first union claimed": since(span["first"]),
+            "last union done": since(span["last"]),
+            "run finished (freeze starts)": since(run.finished_at),
+            "period closed (freeze done)": since(period.closed_at),
+            "freeze": round((period.closed_at - run.finished_at).total_seconds(), 2),
+            "closed, seen by the bench": round(closed_seconds, 2),
+            "report files, county": round(county_files_seconds, 2),
+            f"report files, county + {len(towns)} townships": round(files_seconds, 2),
+        },
+        "cpu_seconds_until_closed": {
+            "worker processes": round(cpu_workers, 2),
+            "postgresql backends": round(cpu_postgres, 2),
+            "bench process": round(cpu_bench, 2),
+            "total": round(cpu_workers + cpu_postgres + cpu_bench, 2),
+            "per union, ms": round((cpu_workers + cpu_postgres + cpu_bench) / len(unions) * 1000, 1),
+        },
         "per_union_recount": summary(per_union),
-        "per_union_overall_ms": round(seconds / len(unions) * 1000, 1),
-        "differences_flagged": differences,
+        "fan_out_wall_ms_per_union": round(
+            (span["last"] - span["first"]).total_seconds() / len(unions) * 1000, 1
+        ),
+        "differences_flagged": RecountDifference.objects.filter(period=period).count(),
         "snapshot_values": snapshot.values.count(),
+        "file_sizes": {row.kind: row.size for row in county_files},
     }
 
 
@@ -360,8 +574,11 @@ def main() -> None:
     )
     parser.add_argument("--unions", type=int, default=1000)
     parser.add_argument("--per-union", type=int, default=300)
-    parser.add_argument("--close-unions", type=int, default=200)
+    parser.add_argument("--close-unions", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes for the close; 0: eager")
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--setup-only", action="store_true", help="build both counties, time nothing")
+    parser.add_argument("--skip-live", action="store_true", help="time the period close only")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "rollup.json"))
     args = parser.parse_args()
 
@@ -369,6 +586,11 @@ def main() -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionhub.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    workers = (
+        Workers(args.workers, url) if args.workers and args.close_unions and not args.setup_only else None
+    )
+    if workers is not None:
+        workers.configure_this_process()
     from bench.provisioning import ensure_database
 
     ensure_database(url)
@@ -381,21 +603,74 @@ def main() -> None:
     from federations.schema_template import template_schema_ensure
 
     settings.ALLOWED_HOSTS = ["*"]
+    # Report files go to a temporary local directory (as bench/reporting.py), not S3.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "unionhub": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tempfile.mkdtemp(prefix="uh-rollup-bench-"), "allow_overwrite": True},
+        },
+    }
+    from django.core.files.storage import storages
+
+    storages._storages = {}
     print(f"database {urlparse(url).path.lstrip('/')}: migrate")
+    setup_started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
     template_schema_ensure()
 
-    results = {"machine": {"cpus": os.cpu_count()}, "unions": args.unions, "per_union": args.per_union}
+    results = {
+        "machine": {"cpus": os.cpu_count()},
+        "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
+        "unions": args.unions,
+        "per_union": args.per_union,
+    }
     county = build_live_county(args.unions, args.per_union)
-    results["live"] = measure_live(county, args.repeat)
+    close_county = None
+    if args.close_unions:
+        close_county, unions, provision_s, fill_s = build_close_county(args.close_unions, args.per_union)
+        results["close_setup"] = {
+            "provision_seconds": round(provision_s, 1),
+            "members_seconds": round(fill_s, 1),
+        }
+    vacuum_analyze()
+    results["setup_seconds"] = round(time.perf_counter() - setup_started, 1)
+    print(f"setup: {results['setup_seconds']} s")
+    if args.setup_only:
+        return
+
+    if not args.skip_live:
+        measure_live_all(county, args.repeat, results)
+
+    if close_county is not None:
+        try:
+            if workers is not None:
+                workers.start()
+            results["close"] = measure_close(close_county, unions, workers)
+        finally:
+            if workers is not None:
+                workers.stop()
+        print("close:", json.dumps(results["close"], ensure_ascii=False, indent=2))
+
+    results["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
+    Path(args.output).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    print(
+        f"load average at start {results['load_average_at_start']}, at end {results['load_average_at_end']}"
+    )
+    print(f"wrote {args.output}")
+
+
+def measure_live_all(county, repeat: int, results: dict) -> None:
+    from django.db import connection
+
+    results["live"] = measure_live(county, repeat)
     print("live:", json.dumps(results["live"], ensure_ascii=False))
     scale_members(county, 10)
+    vacuum_analyze()
     try:
-        results["live_x10_members"] = measure_live(county, args.repeat)
+        results["live_x10_members"] = measure_live(county, repeat)
         print("live x10 members:", json.dumps(results["live_x10_members"], ensure_ascii=False))
     finally:
-        from django.db import connection
-
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE rollup_livefact SET value = value / 10 WHERE node_path LIKE %s AND indicator IN "
@@ -407,29 +682,9 @@ def main() -> None:
                 "UPDATE federations_union SET staff_count = staff_count / 10 WHERE node_path LIKE %s",
                 [county.path + "%"],
             )
+    vacuum_analyze()
     results["freeze_live_county"] = measure_freeze(county)
     print("freeze:", results["freeze_live_county"])
-
-    if args.close_unions:
-        close_county, unions, provision_s, fill_s = build_close_county(args.close_unions, args.per_union)
-        results["close_setup"] = {
-            "provision_seconds": round(provision_s, 1),
-            "members_seconds": round(fill_s, 1),
-        }
-        results["close"] = measure_close(close_county, unions)
-        close = results["close"]
-        per_union_s = close["end_to_end_seconds"] / close["unions"]
-        results["close_extrapolated_1000"] = {
-            "one_worker_seconds": round(per_union_s * 1000, 1),
-            "two_workers_seconds": round(per_union_s * 1000 / 2, 1),
-            "note": "linear in unions: each union's recount reads only its own schema; the freeze is measured "
-            "separately on the 1,000-union county",
-        }
-        print("close:", json.dumps(results["close"], ensure_ascii=False))
-        print("extrapolated:", results["close_extrapolated_1000"])
-
-    Path(args.output).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
-    print(f"wrote {args.output}")
 
 
 if __name__ == "__main__":

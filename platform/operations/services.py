@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_public_schema_name, tenant_context
+from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
 from unionhub.errors import DomainValidationError
 
@@ -207,6 +207,9 @@ def fanout_process_union(*, run_id: int, union_id: int) -> str:
     with tenant_context(union):
         claim = fanout_claim(run_id=run_id, union_id=union_id)
         if claim is None:
+            # Done (or in hand) elsewhere. A redelivery after a crash between the last union's commit and the
+            # run's finish completes the run now instead of waiting for the sweep.
+            _finish_run_if_complete(run_id)
             return "skipped"
         try:
             if job.atomic:
@@ -236,7 +239,8 @@ def fanout_claim(*, run_id: int, union_id: int) -> Claim | None:
     progress = _table(FanoutProgress)
     run = _table(FanoutRun)
     token = uuid.uuid4()
-    with transaction.atomic(), connection.cursor() as cursor:
+    # A single statement: outside a transaction it commits on its own (no BEGIN/COMMIT round trips).
+    with connection.cursor() as cursor:
         cursor.execute(
             f"""
             UPDATE {progress} AS p
@@ -282,13 +286,26 @@ def _release_failed(claim: Claim, exc: Exception) -> None:
 
 
 def _finish_run_if_complete(run_id: int) -> bool:
+    """Stamp the run finished once every union is done, and run its job's `on_finished` hook in the same
+    transaction (exactly once: the conditional UPDATE lets one caller win; a crash undoes both, and the sweep or
+    a redelivered union task tries again). True when this call finished the run."""
     # Runs after this union's commit, so the last union to commit always sees every row done.
     not_done = FanoutProgress.objects.filter(run_id=OuterRef("pk")).exclude(status=ProgressStatus.DONE)
-    return bool(
-        FanoutRun.objects.filter(pk=run_id, finished_at__isnull=True)
-        .exclude(Exists(not_done))
-        .update(finished_at=timezone.now())
-    )
+    with transaction.atomic(), schema_context(get_public_schema_name()):
+        stamped = (
+            FanoutRun.objects.filter(pk=run_id, finished_at__isnull=True)
+            .exclude(Exists(not_done))
+            .update(finished_at=timezone.now())
+        )
+        if stamped:
+            job_name = FanoutRun.objects.values_list("job_name", flat=True).get(pk=run_id)
+            try:
+                hook = fanout_job_get(job_name).on_finished
+            except LookupError:  # a job no longer registered (old runs): nothing to follow up
+                hook = None
+            if hook is not None:
+                hook(run_id=run_id)
+    return bool(stamped)
 
 
 def _enqueue_dispatch(run_id: int, *, include_failed: bool = True) -> None:

@@ -427,5 +427,34 @@ def ratio_value(entry: Indicator, sums: dict[str, int]) -> Decimal | None:
     denominator = sum(sums.get(code, 0) for code in entry.denominator)
     if not denominator:
         return None
-    value = Decimal(sums.get(entry.numerator, 0)) * entry.scale / Decimal(denominator)
-    return value.quantize(Decimal("0.01"))
+    return ratio_of(sums.get(entry.numerator, 0), denominator, entry.scale)
+
+
+def _ratio_decimal(numerator: int, denominator: int, scale: Decimal) -> Decimal:
+    return (Decimal(numerator) * scale / Decimal(denominator)).quantize(Decimal("0.01"))
+
+
+def _cents_ratio(scale: Decimal) -> tuple[int, int]:
+    return (scale * 100).as_integer_ratio()
+
+
+_SCALE_CENTS = {scale: _cents_ratio(scale) for scale in {entry.scale for entry in CATALOGUE.values()}}
+
+
+def ratio_of(numerator: int, denominator: int, scale: Decimal) -> Decimal | None:
+    """numerator x scale / denominator to 0.01 (half to even, as Decimal.quantize), None for a zero denominator.
+
+    Integer arithmetic for counts (the roll-up computes thousands of these per request): exactly the Decimal
+    result, which only rounds differently for numbers of 28 digits and more; negatives take the Decimal path.
+    """
+    if not denominator:
+        return None
+    if numerator < 0 or denominator < 0 or type(numerator) is not int or type(denominator) is not int:
+        return _ratio_decimal(numerator, denominator, scale)
+    cents = _SCALE_CENTS.get(scale) or _cents_ratio(scale)
+    quotient, remainder = divmod(numerator * cents[0], denominator * cents[1])
+    twice = 2 * remainder
+    divisor = denominator * cents[1]
+    if twice > divisor or (twice == divisor and quotient & 1):
+        quotient += 1
+    return Decimal(quotient).scaleb(-2)

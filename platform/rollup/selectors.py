@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from unionhub.errors import DomainValidationError
 
 from . import indicators as ind
-from .catalogue import CATALOGUE, FACTS, PROFILE, RATIO, base_codes, ratio_value
+from .catalogue import CATALOGUE, FACTS, PROFILE, RATIO, base_codes, ratio_of, ratio_value
 from .models import LiveFact, ReportingPeriod, Snapshot, SnapshotScope, SnapshotValue
 
 
@@ -82,7 +82,7 @@ def flow_label(period) -> str:
 # --- the roll-up tree ----------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class RollupUnit:
     """One unit of a roll-up: a federation node (its subtree's totals), a union (branch 0) or a branch."""
 
@@ -221,44 +221,69 @@ def _live_rows(*, path: str, year: str, bases: list[str]):
     return nodes, unions
 
 
+@lru_cache(maxsize=256)
+def _row_plan(codes: tuple[str, ...], bases: tuple[str, ...]) -> tuple[tuple, ...]:
+    """Per code, where its value comes from in a row of base sums (ordered as `bases`): (code, index, None, None)
+    for a sum, (code, numerator index, denominator indexes, scale) for a ratio. Worked out once per code set."""
+    position = {code: index for index, code in enumerate(bases)}
+    plan = []
+    for code in codes:
+        entry = CATALOGUE[code]
+        if entry.aggregation == RATIO:
+            denominators = tuple(position[part] for part in entry.denominator)
+            plan.append((code, position[entry.numerator], denominators, entry.scale))
+        else:
+            plan.append((code, position[code], None, None))
+    return tuple(plan)
+
+
+def _row_values(plan, row) -> dict:
+    """The values of a union or node from its base sums: as `_finish`, without building a dict of the sums."""
+    values = {}
+    for code, index, denominators, scale in plan:
+        if denominators is None:
+            values[code] = row[index]
+        elif len(denominators) == 1:
+            values[code] = ratio_of(row[index], row[denominators[0]], scale)
+        elif len(denominators) == 2:
+            values[code] = ratio_of(row[index], row[denominators[0]] + row[denominators[1]], scale)
+        else:
+            values[code] = ratio_of(row[index], sum([row[i] for i in denominators]), scale)
+    return values
+
+
 def _assemble(*, root_id, nodes, unions, codes, bases) -> RollupUnit:
-    width = len(bases)
+    plan = _row_plan(tuple(codes), tuple(bases))
     units: dict[int, RollupUnit] = {}
-    totals: dict[int, list[int]] = {}
     for node_id, name, level, parent_id, path in nodes:
         units[node_id] = RollupUnit("node", node_id, name, level, path, parent_id)
-        totals[node_id] = [0] * width
-    # Sum unions per parent node first (1,000 unions, a few dozen nodes), then push totals up the paths.
-    direct: dict[int, list[int]] = {}
+    # Group the union rows by parent node (1,000 unions, a few dozen nodes), sum each group column-wise, then
+    # add each group's sums to every node on its path.
+    by_parent: dict[int, list] = {}
     union_units: list[RollupUnit] = []
-    for union_id, name, parent_id, node_path, *values in unions:
-        bucket = direct.get(parent_id)
-        if bucket is None:
-            bucket = direct[parent_id] = [0] * width
-        for i, value in enumerate(values):
-            bucket[i] += value
+    for row in unions:
+        union_id, name, parent_id, node_path = row[:4]
+        sums = row[4:]
+        group = by_parent.get(parent_id)
+        if group is None:
+            by_parent[parent_id] = [sums]
+        else:
+            group.append(sums)
         union_units.append(
-            RollupUnit(
-                "union",
-                union_id,
-                name,
-                "union",
-                node_path,
-                parent_id,
-                _finish(dict(zip(bases, values, strict=True)), codes),
-            )
+            RollupUnit("union", union_id, name, "union", node_path, parent_id, _row_values(plan, sums))
         )
-    for parent_id, bucket in direct.items():
+    totals: dict[int, list[int]] = {node_id: [0] * len(bases) for node_id in units}
+    for parent_id, group in by_parent.items():
         unit = units.get(parent_id)
         if unit is None:
             continue
+        bucket = [sum(column) for column in zip(*group, strict=True)]
         for ancestor in (int(part) for part in unit.path.strip("/").split("/")):
             target = totals.get(ancestor)
             if target is not None:
-                for i, value in enumerate(bucket):
-                    target[i] += value
+                totals[ancestor] = [a + b for a, b in zip(target, bucket, strict=True)]
     for node_id, unit in units.items():
-        unit.values = _finish(dict(zip(bases, totals[node_id], strict=True)), codes)
+        unit.values = _row_values(plan, totals[node_id])
         parent = units.get(unit.parent_id) if node_id != root_id else None
         if parent is not None:
             parent.children.append(unit)

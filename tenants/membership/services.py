@@ -641,7 +641,9 @@ def members_bulk_create(*, union, rows: list[dict], actor_id: int | None = None)
 
 def facts_recount_union(*, union) -> dict[tuple[int, str, str], int]:
     """Rebuild the union's membership facts from its members table (period close, repairs). Returns them."""
-    with in_union(union), transaction.atomic():
+    # No savepoint inside a caller's transaction (a period close calls this for every union): a failure fails
+    # the caller's work as a whole anyway.
+    with in_union(union), transaction.atomic(savepoint=False):
         facts = facts_count_union()
         facts_replace(union=union, indicators=ind.MEMBER_INDICATORS, facts=facts)
     return facts

@@ -98,6 +98,37 @@ def test_close_recounts_flags_differences_and_freezes(
     )
 
 
+def test_recount_replaces_only_the_member_figures(county, world, eager, django_capture_on_commit_callbacks):
+    a, b = world
+    # A member figure the members table does not support (a branch with nobody in it) goes; another domain's
+    # figure of the same union stays as it is.
+    LiveFact.objects.create(
+        union=a, node_path=a.node_path, branch_id=999, indicator="female_members", period="", value=4
+    )
+    LiveFact.objects.create(
+        union=a, node_path=a.node_path, branch_id=0, indicator="home_results", period="2026", value=1
+    )
+    before = {
+        (row.branch_id, row.indicator, row.period): row.value for row in LiveFact.objects.filter(union=b)
+    }
+    period = period_open(node=county, label="2026")
+    close(period, django_capture_on_commit_callbacks)
+
+    assert not LiveFact.objects.filter(union=a, branch_id=999).exists()
+    assert LiveFact.objects.get(union=a, indicator="home_results").value == 1
+    assert LiveFact.objects.get(union=a, branch_id=0, indicator="members", period="").value == 3
+    assert list(
+        RecountDifference.objects.filter(period=period).values_list(
+            "union_id", "branch_id", "indicator", "live_value", "recount_value"
+        )
+    ) == [(a.pk, 999, "female_members", 4, 0)]
+    # A union whose figures were right keeps exactly the same rows.
+    after = {
+        (row.branch_id, row.indicator, row.period): row.value for row in LiveFact.objects.filter(union=b)
+    }
+    assert after == before
+
+
 def test_every_node_and_union_has_rows_even_when_empty(
     county, township, street, make_union, eager, django_capture_on_commit_callbacks
 ):

@@ -20,8 +20,14 @@ for _source_root in ("platform", "tenants", "graphql", "workers"):
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionhub.settings")
 
-from celery.signals import celeryd_after_setup  # noqa: E402
-from django.db import InterfaceError, OperationalError, connection, transaction  # noqa: E402
+from celery.signals import celeryd_after_setup, task_postrun, task_prerun  # noqa: E402
+from django.db import (  # noqa: E402
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from kombu.exceptions import OperationalError as BrokerOperationalError  # noqa: E402
 from tenant_schemas_celery.app import CeleryApp as TenantAwareCeleryApp  # noqa: E402
 from tenant_schemas_celery.task import TenantTask  # noqa: E402
@@ -183,6 +189,17 @@ def log_execution_mode(*, quiet: bool = False) -> None:
         logger.info(
             "Background work goes to the broker for Celery workers (queue %s).", app.conf.task_default_queue
         )
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _recycle_database_connection(sender=None, **kwargs):
+    """With CELERY_DB_REUSE_MAX set (settings: when CONN_MAX_AGE > 0) Celery keeps the connection between tasks;
+    as Django does around a request, close it when it is unusable (after an error) or older than CONN_MAX_AGE.
+    Eager tasks run inside their caller's work and are left alone."""
+    if not app.conf.get("db_reuse_max") or getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    close_old_connections()
 
 
 @celeryd_after_setup.connect
