@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # Schemathesis in GraphQL mode against a running gunicorn with the demo county: every query and mutation of the
 # committed SDL (graphql/schema.graphql) with generated arguments, as a county admin on the public host and as a
-# union admin on a union's host (API tokens with read and write scopes). Fails on any 5xx answer.
+# union admin on a union's host (API tokens with read and write scopes), and optionally as anonymous clients. Fails
+# on any 5xx answer and on any GraphQL error the server labels `internal_error` (an unexpected exception).
 #
 #   bash bench/schemathesis_graphql.sh            # DATABASE_URL (default: uh_schemathesis on the local server)
 #   MAX_TIME=600 bash bench/schemathesis_graphql.sh
+#   MAX_TIME=300 MAX_EXAMPLES=200 ANON_MAX_TIME=90 bash bench/schemathesis_graphql.sh   # the long run
+#
+# MAX_TIME: seconds per authenticated run; MAX_EXAMPLES: cases per operation (schemathesis' default otherwise);
+# ANON_MAX_TIME > 0 adds a run without a token on each host (anonymous client) of that many seconds.
 #
 # Not part of the default test run (minutes, and it needs a server); tests/fuzz is the fast in-process check.
-# Needs: pip install schemathesis. Results: bench/results/schemathesis-*.txt (first run: bench/results/schemathesis.txt).
+# Needs schemathesis (dev extras). Results: bench/results/schemathesis-*.txt; the recorded runs: bench/results/schemathesis.txt.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY=.venv/bin/python
 PORT="${PORT:-8765}"
 MAX_TIME="${MAX_TIME:-120}"
+MAX_EXAMPLES="${MAX_EXAMPLES:-}"
+ANON_MAX_TIME="${ANON_MAX_TIME:-0}"
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/uh_schemathesis}"
 export DJANGO_DEBUG=0 GRAPHQL_INTROSPECTION=0 LOG_FORMAT=plain
 export CELERY_TASK_ALWAYS_EAGER=1 CELERY_BROKER_URL=memory://
@@ -39,9 +46,13 @@ from accounts.models import User
 from accounts.services import api_token_create
 for name in ('county_admin', 'huarui_admin'):
     print(api_token_create(user=User.objects.get(username=name), name='schemathesis', scopes=['read', 'write'])[1])
-")
+" | grep -E '^uh_')  # `manage.py shell` prints a banner line first: take the tokens only
 COUNTY_TOKEN=$(echo "$tokens" | sed -n 1p)
 UNION_TOKEN=$(echo "$tokens" | sed -n 2p)
+[ -n "$COUNTY_TOKEN" ] && [ -n "$UNION_TOKEN" ] || { echo "no API tokens: $tokens" >&2; exit 1; }
+# Anonymous clients send a CSRF cookie and the matching header, as the web page does; without them every POST is
+# refused by the CSRF check and nothing behind it is exercised.
+CSRF=$("$PY" -c "import secrets, string; print(''.join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32)))")
 
 .venv/bin/gunicorn unionhub.wsgi:application --pythonpath platform,tenants,graphql,workers \
     -b "127.0.0.1:$PORT" -w 2 --log-level warning >bench/results/schemathesis-server.log 2>&1 &
@@ -51,14 +62,22 @@ for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&
 
 export SCHEMATHESIS_HOOKS=bench.schemathesis_hooks PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$PWD"
 status=0
-run() {  # run <label> <host> <token>
+run() {  # run <label> <host> <token, or "" for an anonymous client> <seconds>
     echo "== $1 (Host: $2)"
-    .venv/bin/st run graphql/schema.graphql --url "http://127.0.0.1:$PORT/graphql/" \
-        -H "Host: $2" -H "Authorization: Bearer $3" \
-        --checks not_a_server_error --max-time "$MAX_TIME" --workers 2 --no-color \
+    # no_internal_error (bench/schemathesis_hooks.py): a 5xx or an `internal_error`; the built-in
+    # not_a_server_error also counts our typed client errors (invalid_page_size, ...) as server errors.
+    local args=(-H "Host: $2" --checks no_internal_error --max-time "$4" --workers 2 --no-color
+        --generation-database none)
+    if [ -n "$3" ]; then args+=(-H "Authorization: Bearer $3"); else args+=(-H "Cookie: csrftoken=$CSRF" -H "X-CSRFToken: $CSRF"); fi
+    [ -n "$MAX_EXAMPLES" ] && args+=(--max-examples "$MAX_EXAMPLES")
+    .venv/bin/st run graphql/schema.graphql --url "http://127.0.0.1:$PORT/graphql/" "${args[@]}" \
         | tee "bench/results/schemathesis-$1.txt" || status=1
 }
-run public unionhub.localhost "$COUNTY_TOKEN"
-run union huarui-jixie.unionhub.localhost "$UNION_TOKEN"
+run public unionhub.localhost "$COUNTY_TOKEN" "$MAX_TIME"
+run union huarui-jixie.unionhub.localhost "$UNION_TOKEN" "$MAX_TIME"
+if [ "$ANON_MAX_TIME" -gt 0 ]; then
+    run anonymous-public unionhub.localhost "" "$ANON_MAX_TIME"
+    run anonymous-union huarui-jixie.unionhub.localhost "" "$ANON_MAX_TIME"
+fi
 grep -c " 500 " bench/results/schemathesis-server.log || true
 exit $status

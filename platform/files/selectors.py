@@ -18,7 +18,10 @@ def file_read(*, key: str) -> bytes:
 
 
 def file_exists(*, key: str) -> bool:
-    return file_storage().exists(key)
+    # A HEAD on S3: an unreachable store must be retryable here too (a report retried while S3 is still down
+    # failed for good on this check).
+    with storage_errors():
+        return file_storage().exists(key)
 
 
 def _attachment(filename: str) -> str:

@@ -8,6 +8,9 @@ With atomic=True (the default, for DB-only work) it runs in the same transaction
 so a crash can never leave the work committed but the union not done. Work with outside effects (files, mail)
 registers atomic=False and must be idempotent (deterministic keys), since a crash between the effect and the
 commit means it runs again.
+
+`on_finished(run_id=...)`, when given, runs once per run in the public schema, in the transaction that stamps the
+run finished: a crash leaves the run unfinished and the fan-out sweep finishes it (and calls the hook) later.
 """
 
 from __future__ import annotations
@@ -21,17 +24,18 @@ class FanoutJob:
     name: str
     func: Callable[..., object]
     atomic: bool = True
+    on_finished: Callable[..., object] | None = None
 
 
 _jobs: dict[str, FanoutJob] = {}
 
 
-def fanout_job(name: str, *, atomic: bool = True):
+def fanout_job(name: str, *, atomic: bool = True, on_finished: Callable[..., object] | None = None):
     def register(func):
         existing = _jobs.get(name)
         if existing is not None and existing.func is not func:
             raise ValueError(f"fan-out job {name!r} is already registered by {existing.func!r}")
-        _jobs[name] = FanoutJob(name=name, func=func, atomic=atomic)
+        _jobs[name] = FanoutJob(name=name, func=func, atomic=atomic, on_finished=on_finished)
         return func
 
     return register

@@ -12,7 +12,7 @@ from graphql_relay import to_global_id
 from accounts.models import Role
 from audit.models import AuditEntry
 from files.models import StoredFile
-from files.selectors import file_read
+from files.selectors import file_exists, file_read
 from files.services import file_store
 from imports.models import ImportJob
 from tests.files.samples import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY
@@ -80,6 +80,8 @@ def test_file_store_with_the_store_down_raises_a_retryable_error_and_records_not
     assert seconds < 30, f"gave up after {seconds:.1f}s"
     with pytest.raises(ServiceUnavailable):
         file_read(key="tenants/u_x/imports/1/source/a.csv")
+    with pytest.raises(ServiceUnavailable):  # was botocore's EndpointConnectionError: not retried
+        file_exists(key="tenants/u_x/imports/1/source/a.csv")
 
 
 def test_import_start_with_the_store_down_answers_service_unavailable_and_writes_nothing(

@@ -116,7 +116,8 @@ def workers(broker, tmp_path):
     if db["PASSWORD"]:
         env["PGPASSWORD"] = db["PASSWORD"]
 
-    def start(name: str, concurrency: int = 4, wait: bool = True) -> subprocess.Popen:
+    def start(name: str, concurrency: int = 4, wait: bool = True, include: str = "") -> subprocess.Popen:
+        """`include`: more modules for the worker to import (comma-separated), e.g. a test's fault hooks."""
         log_path = tmp_path / f"{name}.log"
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
@@ -136,7 +137,7 @@ def workers(broker, tmp_path):
                     "-P",
                     "prefork",
                     "-I",
-                    "tests.workers.worker_tasks",
+                    ",".join(filter(None, ["tests.workers.worker_tasks", include])),
                     "--without-gossip",
                     "--without-mingle",
                     "--without-heartbeat",
