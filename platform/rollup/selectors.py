@@ -107,7 +107,10 @@ def indicators_clean(indicators: Iterable[str] | None) -> list[str]:
     unknown = [code for code in codes if code not in CATALOGUE]
     if unknown:
         raise DomainValidationError.single(
-            "indicators", "unknown", _("未知的统计指标：%(codes)s") % {"codes": "、".join(unknown)}
+            "indicators",
+            "unknown",
+            # Quoted, so an empty or blank code is still visible in the message.
+            _("未知的统计指标：%(codes)s") % {"codes": "、".join(f"“{code}”" for code in unknown)},
         )
     return codes
 
