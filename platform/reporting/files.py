@@ -142,7 +142,7 @@ def report_render(data: layout.ReportData) -> list[RenderedFile]:
             _("%(base)s工会统计报表.xlsx") % {"base": base},
             xlsx,
             render.XLSX_CONTENT_TYPE,
-            render.xlsx_data_hash(xlsx),
+            render.report_data_hash(data),
         ),
         RenderedFile(
             ReportFileKind.PDF,

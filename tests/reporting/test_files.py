@@ -100,3 +100,62 @@ def test_a_snapshot_gets_its_own_key_and_frozen_figures(world, local_storage):
     again = {row.kind: row for row in report_files_generate(node=world.county, period=world.period)}
     assert file_read(key=again["xlsx"].key) == frozen
     assert again["xlsx"].data_sha256 == files["xlsx"].data_sha256
+
+
+def test_the_data_hash_from_the_written_rows_is_the_hash_read_back_from_the_file():
+    """The recorded hash is computed without re-reading the workbook; it must still be what a stored file says."""
+    from reporting.layout import Column, ReportData, Row, Table
+    from reporting.render import report_data_hash
+
+    columns = [
+        Column("members", "会员人数（人）"),
+        Column("join_rate", "入会率（%）", 2),
+        Column("x", "其他（人）"),
+    ]
+    rows = [
+        # No credit code (an empty cell), an integral ratio (stored as 100, read back as an int), a missing value.
+        Row("无代码工会", "", "union", {"members": 12, "join_rate": Decimal("100.00"), "x": None}),
+        Row(
+            " 前后空格 ",
+            "91330122MA0000000X",
+            "union",
+            {"members": 0, "join_rate": Decimal("33.333"), "x": 7},
+        ),
+        Row("大数", "1", "union", {"members": 12345678901234567, "join_rate": None, "x": -3}),
+        Row("示范县总工会", "330122", "total", {"members": 12345678901234579, "join_rate": Decimal("0.1")}),
+    ]
+    data = ReportData(
+        node_id=1,
+        node_name="示范县总工会",
+        division_code="330122",
+        period_label="2026",
+        period_name="2026年度",
+        report_date="2026-09-30",
+        recipient_name="示范市总工会",
+        snapshot_version=None,
+        tables=[Table("表1", "测试", columns, rows), Table("表2", "空表", columns[:1], [])],
+    )
+    assert report_data_hash(data) == xlsx_data_hash(render_xlsx(data))
+
+    changed = Row("无代码工会", "", "union", {"members": 13, "join_rate": Decimal("100.00"), "x": None})
+    other = ReportData(**{**data.__dict__, "tables": [Table("表1", "测试", columns, [changed, *rows[1:]])]})
+    assert report_data_hash(other) != report_data_hash(data)
+
+
+def test_cells_carry_the_table_styles(world):
+    data = report_data_build(node=world.county, period=world.period)
+    workbook = load_workbook(io.BytesIO(render_xlsx(data)))
+    sheet = workbook["表2"]
+    header = [cell.value for cell in sheet[3]]
+    rate = header.index("入会率（%）") + 1
+    last = sheet.max_row
+    assert sheet.cell(1, 1).style == "uh_title" and sheet.cell(3, 1).style == "uh_header"
+    assert [sheet.cell(4, 1).style, sheet.cell(4, 3).style, sheet.cell(4, rate).style] == [
+        "uh_text",
+        "uh_int",
+        "uh_dec",
+    ]
+    assert [sheet.cell(last, 1).style, sheet.cell(last, rate).style] == ["uh_text_total", "uh_dec_total"]
+    assert sheet.cell(last, rate).font.bold and sheet.cell(last, rate).number_format == "0.00"
+    assert not sheet.cell(4, 3).font.bold and sheet.cell(4, 3).number_format == "0"
+    assert sheet.freeze_panes == "C4"
