@@ -6,6 +6,7 @@ re-queued when the worker dies, retried with exponential backoff on transient fa
 background work calls `enqueue_on_commit(task, ...)`, never `task.delay()` inside a transaction.
 """
 
+import gc
 import importlib
 import logging
 import os
@@ -20,7 +21,7 @@ for _source_root in ("platform", "tenants", "graphql", "workers"):
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionhub.settings")
 
-from celery.signals import celeryd_after_setup, task_postrun, task_prerun  # noqa: E402
+from celery.signals import celeryd_after_setup, task_postrun, task_prerun, worker_process_init  # noqa: E402
 from django.db import (  # noqa: E402
     InterfaceError,
     OperationalError,
@@ -205,3 +206,10 @@ def _recycle_database_connection(sender=None, **kwargs):
 @celeryd_after_setup.connect
 def _worker_started(sender, instance, **kwargs):
     log_execution_mode()
+
+
+@worker_process_init.connect
+def _freeze_startup_objects(**kwargs):
+    # Django, the apps and the schema are loaded once and live as long as the process: keeping them out of the
+    # cyclic collector's passes removes ~100 ms pauses seen in one report render in three (reporting benchmark).
+    gc.freeze()
