@@ -76,9 +76,12 @@ def participant_list(*, actor, union=None):
         if not actor.can_on_union(Perm.UNION_VIEW, union):
             return rows.none()
         return rows.filter(union_id=union.pk)
-    if actor.can_globally(Perm.UNION_INSPECT):
+    # Seeing is a federation-side read (NODE_VIEW: held by exactly the roles that hold UNION_INSPECT, and kept by
+    # a read-only dashboard token, which UNION_INSPECT is not); union roles lack it, so unpublished results stay
+    # hidden from unions here. Scoring checks UNION_INSPECT itself.
+    if actor.can_globally(Perm.NODE_VIEW):
         return rows
-    return rows.filter(union_id__in=Union.objects.filter(actor.union_filter(Perm.UNION_INSPECT)).values("pk"))
+    return rows.filter(union_id__in=Union.objects.filter(actor.union_filter(Perm.NODE_VIEW)).values("pk"))
 
 
 def round_list(*, actor, union=None):

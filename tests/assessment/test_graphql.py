@@ -71,6 +71,22 @@ def test_inspectors_see_only_their_subtree(world, participants):
     ) == {"roundParticipant": None}
 
 
+def test_a_read_only_dashboard_token_sees_the_subtree_but_cannot_score(world, participants):
+    from accounts.services import api_token_create
+
+    _, secret = api_token_create(user=world.town_inspector, name="看板", scopes=["read"])
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    round_id = gid("AssessmentRound", world.round.pk)
+    seen = _names(gql(None, PARTICIPANTS, {"round": round_id}, client=client))
+    assert seen == [("华锐机械厂工会", ""), ("华锐机械厂工会", "一车间分会")]
+    alpha = gid("RoundParticipant", participants.alpha.pk)
+    refused = gql(None, INSPECT, {"p": alpha, "scores": [{"itemCode": "1.3", "score": "2"}]}, client=client)
+    assert refused["assessmentInspectionScoreSet"]["errors"][0]["code"] == "not_found"
+    # A union's own admin on the public host still sees no participants (results before publication stay hidden).
+    own = gql(world.alpha_admin, PARTICIPANTS, {"round": round_id})
+    assert own["assessmentParticipants"]["totalCount"] == 0
+
+
 INSPECT = """mutation($p: ID!, $scores: [AssessmentScoreInput!]!) {
   assessmentInspectionScoreSet(participant: $p, scores: $scores) {
     errors { field code message } participant { inspectionScores { itemCode score note } } } }"""
