@@ -17,37 +17,21 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import os
 import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
-import platform as stdlib_platform
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-ROOT = Path(__file__).resolve().parents[1]
-for source_root in ("platform", "tenants", "graphql", "workers"):
-    sys.path.insert(0, str(ROOT / source_root))
-sys.path.insert(0, str(ROOT))
+from bench.common import bootstrap, write_result  # noqa: E402
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/uh_imports_bench"
+DEFAULT_DB = "uh_imports_bench"
 SLUG_PREFIX = "bench-import"
 BRANCHES = [f"第{i}车间分会" for i in range(1, 21)]
 EMPLOYMENT = ["正式职工", "劳务派遣", "农民工", "新就业形态劳动者"]
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def identity_number(i: int) -> str:
@@ -191,34 +175,21 @@ def main() -> None:
     )
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--kind", choices=["members", "branches"], help="default: members when registered")
-    parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "imports.json"))
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionhub.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
     media = tempfile.TemporaryDirectory(prefix="uh-imports-bench-")
     os.environ["UNIONHUB_MEDIA_ROOT"] = media.name
     os.environ.pop("UNIONHUB_S3_BUCKET", None)
-    ensure_database(url)
-
-    import django
-
-    django.setup()
+    url = bootstrap(DEFAULT_DB)
     from django.conf import settings
-    from django.core.management import call_command
 
     from federations.models import FederationNode
-    from federations.schema_template import template_schema_ensure
     from federations.services import node_create
     from imports.registry import importer_kinds
 
     # A 100,000-row file is larger than the default upload limit for some layouts; the bench measures speed.
     settings.UNIONHUB_FILE_MAX_BYTES = {**settings.UNIONHUB_FILE_MAX_BYTES, "imports": 200 * 1024 * 1024}
-    print(f"database {urlparse(url).path.lstrip('/')}: migrate")
-    call_command("migrate", interactive=False, verbosity=0)
-    template_schema_ensure()
+    print(f"database {url.rsplit('/', 1)[-1]}")
     county = FederationNode.objects.filter(name="导入压测县总工会").first() or node_create(
         level="county", name="导入压测县总工会", division_code="330122"
     )
@@ -251,18 +222,8 @@ def main() -> None:
         "bad_rows": bad,
         "target_rows_per_s": 5000,
         "results": results,
-        "machine": {
-            "cpus": os.cpu_count(),
-            # Other work on the machine slows every figure; compare runs at similar load.
-            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
-            "python": stdlib_platform.python_version(),
-            "system": stdlib_platform.platform(),
-        },
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.output}")
+    print(f"wrote {write_result('imports', report)}")
 
 
 if __name__ == "__main__":

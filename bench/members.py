@@ -1,44 +1,45 @@
-"""Benchmark: `members(first: 50)` latency with many members across many unions, and bulk member writes.
+"""Benchmark: member list and member search latency over HTTP with their query counts, many unions present.
 
-    .venv/bin/python bench/members.py --tenants 1000 --per-union 300 --import-rows 100000
+    .venv/bin/python bench/members.py --tenants 1000 --per-union 300 [--import-rows 100000]
 
 Uses its own database (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/uh_members_bench; created if
-missing). Tops up N unions (template clones, as bench/provisioning.py) and `per-union` members in each through
-the importer's interface (membership.validation.member_row_validate + services.members_bulk_create), then
-  * times `{ members(first: 50) { edges { node { name status branch { name } } } } }` over HTTP (Django test
-    client, full middleware: host routing, session, access, GraphQL) as each union's admin on random union hosts;
-  * validates and writes `import-rows` members into one fresh union in batches of 1,000 (rows -> members,
-    history, person index, live facts), i.e. the membership part of a 100,000-row import.
-Prints the figures and writes bench/results/members.json.
+missing) and the scale county there (bench/scale.py: `--tenants` unions with `--per-union` members each, built
+when missing, reused in a second). Then, as the county's federation admin over the Django test client (full
+middleware: host routing, session, access, GraphQL) on random union hosts, it times
+  * the list: `{ members(first: 50) { edges { node { name status branch { name } } } } }`;
+  * search (`members(search: ...)`) by surname, name prefix, phone, full identity number and its last four characters,
+    each for a random member of the union;
+and counts the SQL queries of one request of each kind (they must not grow with the union or the result).
+`--import-rows N` also validates and writes N members into one fresh union in batches of 1,000 (rows -> members,
+history, person index, live facts), the membership part of an import. Writes bench/results/members.json.
 
 Connections: Django's test client does not close the database connection after a request, so the timed requests
 share one connection, as a production worker does with persistent connections (DATABASE_CONN_MAX_AGE > 0, the
 recommended setting). `--new-connection-per-request` closes it before every request instead (DATABASE_CONN_MAX_AGE=0
 in production: each request then also pays the connection set-up and PostgreSQL's catalog cache warm-up, ~10 ms).
-`--import-rows 0` skips the import part.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
-for source_root in ("platform", "tenants", "graphql", "workers"):
-    sys.path.insert(0, str(ROOT / source_root))
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/uh_members_bench"
-QUERY = "{ members(first: 50) { edges { node { name status branch { name } } } } }"
+from bench.common import bootstrap, summary, write_result  # noqa: E402
+
+DEFAULT_DB = "uh_members_bench"
+LIST_QUERY = "{ members(first: 50) { edges { node { name status branch { name } } } } }"
+SEARCH_QUERY = """query($search: String) { members(first: 50, search: $search) {
+  edges { node { name status branch { name } } } } }"""
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
+WARMUP = 20
 
 
 def bench_id(n: int) -> str:
@@ -97,13 +98,18 @@ def fill_union(union, *, start: int, count: int, batch: int = 1000) -> float:
     return time.perf_counter() - started
 
 
-def summary(values: list[float]) -> dict:
-    values = sorted(values)
+def search_terms(county, union_index: int, rng: random.Random) -> dict[str, str]:
+    """Search texts for a random member of union `union_index` of the scale county (as bench.scale writes them)."""
+    from bench.scale import _member_stride, identity_number
+
+    n = union_index * _member_stride(county.members_per_union) + rng.randrange(county.members_per_union)
+    number = identity_number(county.county_id, n)
     return {
-        "n": len(values),
-        "p50_ms": round(statistics.median(values) * 1000, 2),
-        "p95_ms": round(values[int(len(values) * 0.95) - 1] * 1000, 2),
-        "max_ms": round(values[-1] * 1000, 2),
+        "surname": SURNAMES[n % 20],  # a one-character prefix: many matches, the first page of 50
+        "name_prefix": SURNAMES[n % 20] + GIVEN[(n // 20) % 20],
+        "phone": f"139{n % 100_000_000:08d}",
+        "identity_number": number,
+        "identity_last4": number[-4:],
     }
 
 
@@ -113,125 +119,118 @@ def main() -> None:
     )
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--per-union", type=int, default=300)
-    parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=300, help="timed requests of each kind")
+    parser.add_argument("--import-rows", type=int, default=0)
     parser.add_argument(
         "--new-connection-per-request",
         action="store_true",
         help="close the database connection before every timed request (as with DATABASE_CONN_MAX_AGE=0)",
     )
-    parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "members.json"))
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionhub.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    from bench.provisioning import ensure_database, top_up
-
-    ensure_database(url)
-    import django
-
-    django.setup()
+    url = bootstrap(DEFAULT_DB)
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from django_tenants.utils import schema_context
+    from django.test.utils import CaptureQueriesContext
 
-    from accounts.models import RoleGrant, User
-    from federations.models import FederationNode, Union
-    from federations.services import node_create, union_host
-    from membership.models import Member
-
-    settings.ALLOWED_HOSTS = ["*"]
-    print(f"database {urlparse(url).path.lstrip('/')}: migrate")
-    call_command("migrate", interactive=False, verbosity=0)
-    county = FederationNode.objects.filter(name="压测县总工会").first() or node_create(
-        level="county", name="压测县总工会", division_code="330122"
-    )
-    top_up(args.tenants, county)
-    unions = list(Union.objects.filter(slug__startswith="bench-").order_by("slug")[: args.tenants])
-
-    fill_started, filled = time.perf_counter(), 0
-    for index, union in enumerate(unions):
-        with schema_context(union.schema_name):
-            present = Member.objects.count()
-        if present < args.per_union:
-            fill_union(
-                union, start=index * 1000 + present, count=args.per_union - present, batch=args.per_union
-            )
-            filled += args.per_union - present
-        print(f"  members: union {index + 1}/{len(unions)}", end="\r", flush=True)
-    print()
-    fill_seconds = time.perf_counter() - fill_started
+    from accounts.models import User
+    from bench.scale import build_county
     from rollup.models import LiveFact
 
+    settings.ALLOWED_HOSTS = ["*"]
+    print(f"database {urlparse(url).path.lstrip('/')}: scale county")
+    county = build_county(args.tenants, args.per_union)
     total_members = sum(
-        LiveFact.objects.filter(branch_id=0, indicator="members", period="").values_list("value", flat=True)
+        LiveFact.objects.filter(
+            union_id__in=county.union_ids, branch_id=0, indicator="members", period=""
+        ).values_list("value", flat=True)
     )
-
-    admin = User.objects.filter(username="bench_member_admin").first()
-    if admin is None:
-        admin = User.objects.create_user(username="bench_member_admin", password="x")
-        RoleGrant.objects.create(user=admin, role="federation_admin", node=county)
     client = Client()
-    client.force_login(admin)
+    client.force_login(User.objects.get(username=county.county_admin))
     rng = random.Random(7)
-    latencies = []
-    for i in range(args.requests + 20):
-        union = rng.choice(unions)
-        if args.new_connection_per_request:
-            connection.close()
-        t0 = time.perf_counter()
+
+    def request(host: str, query: str, variables: dict | None = None) -> list:
         response = client.post(
             "/graphql/",
-            data=json.dumps({"query": QUERY}),
+            data=json.dumps({"query": query, "variables": variables or {}}),
             content_type="application/json",
-            HTTP_HOST=union_host(union.slug),
+            HTTP_HOST=host,
         )
-        elapsed = time.perf_counter() - t0
-        edges = response.json()["data"]["members"]["edges"]
-        assert len(edges) == min(50, args.per_union), response.content[:300]
-        if i >= 20:  # warm-up: first hits of the host cache and connection
-            latencies.append(elapsed)
-    query_figures = summary(latencies)
-    print(f"members(first: 50): {query_figures} with {total_members} members in {len(unions)} unions")
+        body = response.json()
+        assert response.status_code == 200 and not body.get("errors"), response.content[:300]
+        return body["data"]["members"]["edges"]
 
-    import_figures = None
+    def timed(kind: str | None) -> tuple[list[float], int, float]:
+        """(seconds per request, queries of one request, mean hits) for the list (kind None) or a search."""
+        latencies, hits = [], []
+        queries = None
+        for i in range(args.requests + WARMUP):
+            index = rng.randrange(county.unions)
+            host = county.union_hosts[index]
+            variables = None if kind is None else {"search": search_terms(county, index, rng)[kind]}
+            query = LIST_QUERY if kind is None else SEARCH_QUERY
+            if args.new_connection_per_request:
+                connection.close()
+            if queries is None and i == WARMUP - 1:
+                # Counted on a host seen before: the first request to a host in a process also looks the
+                # union up (two more queries), later ones hit the host cache, as most timed requests do.
+                request(host, query, variables)
+                with CaptureQueriesContext(connection) as captured:
+                    request(host, query, variables)
+                queries = len(captured)
+                continue
+            t0 = time.perf_counter()
+            edges = request(host, query, variables)
+            elapsed = time.perf_counter() - t0
+            if kind is None:
+                assert len(edges) == min(50, args.per_union), len(edges)
+            elif kind == "identity_number":
+                assert len(edges) == 1, f"search by identity number found {len(edges)} members"
+            if i >= WARMUP:  # warm-up: first hits of the host cache and connection
+                latencies.append(elapsed)
+                hits.append(len(edges))
+        return latencies, queries, sum(hits) / len(hits)
+
+    list_seconds, list_queries, _ = timed(None)
+    result = {
+        "unions": county.unions,
+        "members_per_union": county.members_per_union,
+        "members_total_active": total_members,
+        "connection": "new per request" if args.new_connection_per_request else "persistent",
+        "members_first_50": summary(list_seconds),
+        "members_first_50_queries": list_queries,
+        "search": {},
+    }
+    print(f"members(first: 50): {result['members_first_50']}, {list_queries} queries")
+    for kind in ("surname", "name_prefix", "phone", "identity_number", "identity_last4"):
+        seconds, queries, hits = timed(kind)
+        result["search"][kind] = {**summary(seconds), "queries": queries, "mean_hits": round(hits, 1)}
+        print(f"search by {kind}: {result['search'][kind]}")
+
     if args.import_rows:
         from bench.provisioning import bench_credit_code
+        from federations.models import FederationNode
         from federations.services import union_provision
 
         run = int(time.time()) % 100
         target = union_provision(
-            parent_node=county,
+            parent_node=FederationNode.objects.get(pk=county.county_id),
             slug=f"import-{int(time.time())}",
             name=f"导入{int(time.time())}号工会",
             credit_code=bench_credit_code(8_000_000 + int(time.time()) % 1_000_000),
             unit_type="enterprise",
             ownership_type="private",
         )
-        # Identity numbers far from the ones already used by the bench unions (see bench_id).
+        # Identity numbers far from the scale county's (see bench_id).
         seconds = fill_union(target, start=2_000_000 + run * 100_000, count=args.import_rows)
-        import_figures = {
+        result["import_validate_and_write"] = {
             "rows": args.import_rows,
             "seconds": round(seconds, 1),
             "rows_per_second": round(args.import_rows / seconds),
         }
-        print(f"import: {import_figures}")
-
-    result = {
-        "unions": len(unions),
-        "members_total_active": total_members,
-        "fill_seconds": round(fill_seconds, 1),
-        "members_written_this_run": filled,
-        "members_first_50": query_figures,
-        "connection": "new per request" if args.new_connection_per_request else "persistent",
-        "import_validate_and_write": import_figures,
-    }
-    Path(args.output).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
-    print(json.dumps(result, ensure_ascii=False, indent=2))
+        print(f"import: {result['import_validate_and_write']}")
+    print(f"written {write_result('members', result)}")
 
 
 if __name__ == "__main__":

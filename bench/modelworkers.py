@@ -16,20 +16,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import statistics
 import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-for source_root in ("platform", "tenants", "graphql", "workers"):
-    sys.path.insert(0, str(ROOT / source_root))
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/uh_mw_bench"
+from bench.common import bootstrap, summary, write_result  # noqa: E402
+
+DEFAULT_DB = "uh_mw_bench"
 QUERY = """{ modelWorkers(first: 50) { totalCount edges { node { name status levelLabel categoryLabel
     awardingNodeName batchName employerName continuationLastDay history { toStatus effectiveOn } } } } }"""
 CATEGORIES = (
@@ -51,16 +48,6 @@ def bench_id(n: int) -> str:
     year = 1960 + rest % 40
     first17 = f"330122{year:04d}{month:02d}{day:02d}{seq:03d}"
     return first17 + check_character(first17)
-
-
-def summary(values: list[float]) -> dict:
-    values = sorted(values)
-    return {
-        "n": len(values),
-        "p50_ms": round(statistics.median(values) * 1000, 2),
-        "p95_ms": round(values[int(len(values) * 0.95) - 1] * 1000, 2),
-        "max_ms": round(values[-1] * 1000, 2),
-    }
 
 
 def timed_requests(client, host: str, count: int) -> list[float]:
@@ -85,25 +72,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=10_000)
     parser.add_argument("--nominees", type=int, default=300)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "modelworkers.json"))
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionhub.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    from bench.provisioning import ensure_database, top_up
-
-    ensure_database(url)
-    import django
-
-    django.setup()
+    bootstrap(DEFAULT_DB)
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import transaction
     from django.test import Client
 
     from accounts.models import RoleGrant, User
+    from bench.provisioning import top_up
     from federations.models import FederationNode, Union
     from federations.services import node_create, union_host
     from membership.services import member_create
@@ -111,7 +88,6 @@ def main() -> None:
     from modelworkers.models import ModelWorker
 
     settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", interactive=False, verbosity=0)
     county = FederationNode.objects.filter(name="压测县总工会").first() or node_create(
         level="county", name="压测县总工会", division_code="330122"
     )
@@ -207,8 +183,8 @@ def main() -> None:
             "ms_each": round(approve_seconds * 1000 / max(len(workers), 1), 2),
         },
     }
-    Path(args.output).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     print(json.dumps(result, ensure_ascii=False, indent=2))
+    print(f"written {write_result('modelworkers', result)}")
 
 
 if __name__ == "__main__":

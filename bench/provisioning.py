@@ -3,43 +3,31 @@
     .venv/bin/python bench/provisioning.py --tenants 1000
 
 Uses its own database (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/uh_bench; created if
-missing). Tops the database up to N tenants through the fast path, then in the same run times
+missing). Tops the database up to N tenants in all (unions of other benchmarks, e.g. the scale county of
+bench/scale.py, count) through the fast path, then in the same run times
   * our path: union_provision (validate + rows + schema from the template), and the schema step alone,
   * django-tenants' path: Union.create_schema() (CREATE SCHEMA + migrate_schemas for that schema),
   * `migrate` with nothing to apply while N tenants exist, and migrate_schemas on a few single tenants
     (what the default django-tenants migrate would pay per tenant).
 The timed unions are removed afterwards, so repeated runs measure with the same N present.
-Prints a table and writes bench/results/provisioning.json.
+Prints a table and writes bench/results/provisioning.json (bench.common.write_result).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
-for source_root in ("platform", "tenants", "graphql", "workers"):
-    sys.path.insert(0, str(ROOT / source_root))
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/uh_bench"
+from bench.common import bootstrap, summary, write_result  # noqa: E402
+from bench.common import database_ensure as ensure_database  # noqa: E402, F401 - other bench scripts import it
 
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+DEFAULT_DB = "uh_bench"
 
 
 def bench_credit_code(n: int) -> str:
@@ -169,18 +157,6 @@ def drop_unions(unions) -> None:
         Union.objects.filter(pk__in=[u.pk for u in unions]).delete()
 
 
-def summary(values: list[float]) -> dict:
-    ordered = sorted(values)
-    return {
-        "n": len(values),
-        "mean_s": round(statistics.fmean(values), 4),
-        "median_s": round(statistics.median(values), 4),
-        "p95_s": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 4),
-        "min_s": round(ordered[0], 4),
-        "max_s": round(ordered[-1], 4),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -188,31 +164,23 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=1000, help="tenants present while measuring")
     parser.add_argument("--ours", type=int, default=20, help="unions provisioned through our path")
     parser.add_argument("--django-tenants", type=int, default=3, dest="dt", help="through create_schema()")
-    parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "provisioning.json"))
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionhub.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    ensure_database(url)
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    url = bootstrap(DEFAULT_DB)
     from django.db import connection
 
     from federations.models import FederationNode, Union
     from federations.schema_template import code_fingerprint, template_script
     from federations.services import node_create
 
-    print(f"database {urlparse(url).path.lstrip('/')}: migrate")
-    call_command("migrate", interactive=False, verbosity=0)
+    print(f"database {urlparse(url).path.lstrip('/')}")
     county = FederationNode.objects.filter(name="压测县总工会").first() or node_create(
         level="county", name="压测县总工会", division_code="330122"
     )
-    created, setup_s = top_up(args.tenants, county)
+    # Unions of other benchmarks (the scale county) count towards N; only the shortfall is added.
+    others = Union.objects.exclude(slug__startswith="bench-").count()
+    bench_present = Union.objects.filter(slug__startswith="bench-").count()
+    created, setup_s = top_up(max(bench_present, args.tenants - others), county)
     present = Union.objects.count()
     print(f"tenants present: {present} (created now: {created} in {setup_s:.1f} s)")
 
@@ -223,11 +191,7 @@ def main() -> None:
     run_id = f"{int(time.time()) % 100000:05d}"
     ours_full, ours_schema, our_unions = measure_ours(args.ours, county, run_id)
     dt, dt_unions = measure_django_tenants(args.dt, county, run_id)
-    sample = list(
-        Union.objects.filter(slug__startswith="bench-")
-        .order_by("pk")
-        .values_list("schema_name", flat=True)[:3]
-    )
+    sample = list(Union.objects.order_by("pk").values_list("schema_name", flat=True)[:3])
     migrate_noop_s, migrate_schemas_per_tenant = measure_migrate_noop(sample)
     drop_unions(our_unions + dt_unions)
 
@@ -256,18 +220,14 @@ def main() -> None:
         ("django-tenants: migrate_schemas, 1 tenant", result["migrate_schemas_one_tenant"]),
     ]
     print(f"\nwith {present} tenants present")
-    print(f"{'path':44} {'n':>3} {'mean s':>8} {'median s':>9} {'p95 s':>8}")
+    print(f"{'path':44} {'n':>3} {'mean ms':>8} {'p50 ms':>8} {'p95 ms':>8}")
     for label, s in rows:
-        print(f"{label:44} {s['n']:>3} {s['mean_s']:>8.4f} {s['median_s']:>9.4f} {s['p95_s']:>8.4f}")
+        print(f"{label:44} {s['n']:>3} {s['mean_ms']:>8.1f} {s['p50_ms']:>8.1f} {s['p95_ms']:>8.1f}")
     print(f"speed-up (schema step, mean): {result['speedup_schema_step_mean']}x")
     print(f"speed-up (full provision vs create_schema, mean): {result['speedup_full_provision_mean']}x")
     print(f"`migrate` with nothing to apply: {result['migrate_nothing_to_apply_s']} s")
     print(f"django-tenants walk over every tenant (estimate): {result['django_tenants_walk_estimate_s']} s")
-
-    output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(f"written {output}")
+    print(f"written {write_result('provisioning', result)}")
 
 
 if __name__ == "__main__":

@@ -14,19 +14,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-for source_root in ("platform", "tenants", "graphql", "workers"):
-    sys.path.insert(0, str(ROOT / source_root))
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/uh_rollup_bench"
+from bench.common import bootstrap, summary, timed, write_result  # noqa: E402
+
+DEFAULT_DB = "uh_rollup_bench"
 LABEL = "2031"  # a reporting year of its own, so runs never meet bench/rollup.py's periods
 
 
@@ -70,18 +68,7 @@ def _prepare(county):
 
 
 def _timed(func, repeat: int) -> dict:
-    func()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - started)
-    times.sort()
-    return {
-        "n": repeat,
-        "p50_ms": round(times[len(times) // 2] * 1000, 2),
-        "max_ms": round(times[-1] * 1000, 2),
-    }
+    return summary(timed(func, repeat, warmup=1))
 
 
 def main() -> None:
@@ -91,26 +78,11 @@ def main() -> None:
     parser.add_argument("--unions", type=int, default=1000)
     parser.add_argument("--per-union", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=50)
-    parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "reporting.json"))
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionhub.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    from bench.provisioning import ensure_database
-
-    ensure_database(url)
-    import django
-
-    django.setup()
+    bootstrap(DEFAULT_DB)
     from django.conf import settings
-    from django.core.management import call_command
 
-    from federations.schema_template import template_schema_ensure
-
-    call_command("migrate", interactive=False, verbosity=0)
-    template_schema_ensure()
     media = tempfile.mkdtemp(prefix="uh-reporting-bench-")
     settings.STORAGES = {
         **settings.STORAGES,
@@ -135,7 +107,6 @@ def main() -> None:
     period = _prepare(county)
     counts = board(node=county, period=period).counts()
     results = {
-        "machine": {"cpus": os.cpu_count()},
         "unions": counts["total"],
         "board_counts": counts,
         "board_county": _timed(lambda: board(node=county, period=period), args.repeat),
@@ -158,7 +129,7 @@ def main() -> None:
         lambda: report_files_generate(node=county, period=period, snapshot=snapshot), 5
     )
     print(json.dumps(results, ensure_ascii=False, indent=2))
-    Path(args.output).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    print(f"written {write_result('reporting', results)}")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ The dashboard reads public tables only (unions, live facts, drives), so the unio
 without schemas: a county with 10 townships, `--unions` unions spread over them, their member and new-member facts
 and three running drives with a target for every union. Then it times GET / as the county's federation admin over
 the full middleware stack (Django test client: host routing, session, access, template), and the drill-down to one
-township, and counts the SQL queries of one request. Prints the figures and writes bench/results/web.json.
+township, and counts the SQL queries of one request. Prints the figures and writes bench/results/web.json (milliseconds).
 The goal (issue 8): the dashboard renders in under 1 s with 1,000 unions.
 """
 
@@ -15,32 +15,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
-for source_root in ("platform", "tenants", "graphql", "workers"):
-    sys.path.insert(0, str(ROOT / source_root))
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/uh_web_bench"
+from bench.common import bootstrap, summary, write_result  # noqa: E402
+
+DEFAULT_DB = "uh_web_bench"
 TOWNSHIPS = 10
-
-
-def summary(values: list[float]) -> dict:
-    ordered = sorted(values)
-    return {
-        "mean_s": round(statistics.mean(ordered), 4),
-        "p50_s": round(ordered[len(ordered) // 2], 4),
-        "p95_s": round(ordered[int(len(ordered) * 0.95) - 1], 4),
-        "max_s": round(ordered[-1], 4),
-        "n": len(ordered),
-    }
 
 
 def build(unions: int):
@@ -136,18 +121,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionhub.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    from bench.provisioning import ensure_database
-
-    ensure_database(url)
-    import django
-
-    django.setup()
+    url = bootstrap(DEFAULT_DB)
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -155,8 +130,7 @@ def main() -> None:
     from accounts.models import RoleGrant, User
 
     settings.ALLOWED_HOSTS = ["*"]
-    print(f"database {urlparse(url).path.lstrip('/')}: migrate")
-    call_command("migrate", interactive=False, verbosity=0)
+    print(f"database {url.rsplit('/', 1)[-1]}")
     county, towns = build(args.unions)
     with connection.cursor() as cursor:  # fresh statistics after the bulk writes, as autovacuum would give
         cursor.execute("ANALYZE")
@@ -193,9 +167,7 @@ def main() -> None:
         "export_csv_county": summary(timed("/", {"export": "members"})),
     }
     print(json.dumps(results, ensure_ascii=False, indent=2))
-    out = ROOT / "bench" / "results" / "web.json"
-    out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
-    print(f"written {out.relative_to(ROOT)}")
+    print(f"written {write_result('web', results)}")
 
 
 if __name__ == "__main__":
