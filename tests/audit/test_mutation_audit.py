@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from graphql_relay import to_global_id
 
@@ -31,8 +32,21 @@ def test_every_mutation_goes_through_the_audited_base_class():
         )
 
 
+@pytest.fixture(scope="module")
+def _admin_world_once(django_db_setup, django_db_blocker):
+    """Built once for this module inside a transaction rolled back at its end; each test runs in its own savepoint
+    (pytest-django's `db`, see `admin_world`), so one test's mutations are undone before the next."""
+    with django_db_blocker.unblock(), transaction.atomic(), pytest.MonkeyPatch.context() as monkeypatch:
+        yield _build_admin_world(monkeypatch)
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def admin_world(db, monkeypatch):
+def admin_world(_admin_world_once, db):
+    return _admin_world_once
+
+
+def _build_admin_world(monkeypatch):
     from accounts.models import RoleGrant, User
     from accounts.services import api_token_create
     from federations.services import node_create, union_host, union_provision

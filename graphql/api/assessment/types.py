@@ -10,7 +10,7 @@ from accounts.access import AccessDenied
 from api.core import ids
 from api.core.access import or_none
 from api.core.pagination import CountableConnection
-from api.core.types import Node, enum_from_choices
+from api.core.types import ModelNode, enum_from_choices
 from assessment import models, selectors
 
 from .loaders import ParticipantResultLoader, RoundFundingLoader
@@ -132,12 +132,13 @@ class AssessmentGrade(graphene.ObjectType):
     validity_years = graphene.Int(required=True)
 
 
-class AssessmentStandard(graphene.ObjectType):
+class AssessmentStandard(ModelNode):
     """One version of a scoring standard; published versions never change."""
 
     class Meta:
         name = STANDARD
-        interfaces = (Node,)
+        model = models.Standard
+        fetch = standard_for
 
     issuer_id = graphene.ID(required=True)
     issuer_name = graphene.String(required=True)
@@ -156,14 +157,6 @@ class AssessmentStandard(graphene.ObjectType):
     published_at = graphene.DateTime()
     sections = graphene.List(graphene.NonNull(AssessmentStandardSection), required=True)
     grades = graphene.List(graphene.NonNull(AssessmentGrade), required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(standard_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.Standard)
 
     @staticmethod
     def resolve_issuer_id(root, info):
@@ -295,12 +288,13 @@ class AssessmentVeto(graphene.ObjectType):
         return root.item.code if root.item_id else None
 
 
-class RoundParticipant(graphene.ObjectType):
+class RoundParticipant(ModelNode):
     """A union's 职工之家 (no branch) or a branch's 职工小家 in a round."""
 
     class Meta:
         name = PARTICIPANT
-        interfaces = (Node,)
+        model = models.RoundParticipant
+        fetch = participant_for
 
     round_id = graphene.ID(required=True)
     union_id = graphene.ID(required=True)
@@ -318,14 +312,6 @@ class RoundParticipant(graphene.ObjectType):
     result = graphene.Field(
         AssessmentResult, description="Null until scored (on a union host: until published)."
     )
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(participant_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.RoundParticipant)
 
     @staticmethod
     def resolve_round_id(root, info):
@@ -432,12 +418,13 @@ class AssessmentFundingPool(graphene.ObjectType):
         )
 
 
-class AssessmentRound(graphene.ObjectType):
+class AssessmentRound(ModelNode):
     """An assessment round opened by a federation node."""
 
     class Meta:
         name = ROUND
-        interfaces = (Node,)
+        model = models.Round
+        fetch = round_for
 
     name = graphene.String(required=True)
     standard = graphene.Field(AssessmentStandard, description="Null on a union host.")
@@ -451,14 +438,6 @@ class AssessmentRound(graphene.ObjectType):
     scored_at = graphene.DateTime()
     published_at = graphene.DateTime()
     funding_pool = graphene.Field(AssessmentFundingPool)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(round_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.Round)
 
     @staticmethod
     def resolve_standard(root, info):
@@ -490,12 +469,13 @@ class HomeTitleEvent(graphene.ObjectType):
     reason = graphene.String(required=True)
 
 
-class HomeTitle(graphene.ObjectType):
+class HomeTitle(ModelNode):
     """A 职工之家 / 职工小家 title or star level, with its history."""
 
     class Meta:
         name = TITLE
-        interfaces = (Node,)
+        model = models.Title
+        fetch = title_for
 
     union_id = graphene.ID(required=True)
     union_name = graphene.String(required=True)
@@ -510,14 +490,6 @@ class HomeTitle(graphene.ObjectType):
     status = graphene.Field(TitleStatusEnum, required=True)
     ended_on = graphene.Date()
     events = graphene.List(graphene.NonNull(HomeTitleEvent), required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(title_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.Title)
 
     @staticmethod
     def resolve_union_id(root, info):

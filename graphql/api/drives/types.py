@@ -6,9 +6,8 @@ import graphene
 
 from accounts.access import AccessDenied, Perm
 from api.core import ids
-from api.core.access import or_none
 from api.core.pagination import CountableConnection
-from api.core.types import Node, enum_from_choices
+from api.core.types import ModelNode, enum_from_choices
 from drives import models, selectors
 from recruitment.models import Application as ApplicationModel
 from recruitment.models import ApplicationStatus
@@ -82,12 +81,13 @@ class DriveTarget(graphene.ObjectType):
         return ids.to_global_id(BRANCH, root.branch_id) if root.branch_id else None
 
 
-class Drive(graphene.ObjectType):
+class Drive(ModelNode):
     """A membership drive (会员发展活动) run by a federation node for the unions below it, or by one union."""
 
     class Meta:
         name = DRIVE
-        interfaces = (Node,)
+        model = models.Drive
+        fetch = drive_for
 
     name = graphene.String(required=True)
     description = graphene.String(required=True)
@@ -107,14 +107,6 @@ class Drive(graphene.ObjectType):
         description="Targets of the units the viewer may see (on a union host: that union's).",
     )
     created_at = graphene.DateTime(required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(drive_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.Drive)
 
     @staticmethod
     def resolve_owner_node_name(root, info):
@@ -188,12 +180,13 @@ class DriveProgressRow(graphene.ObjectType):
         return ids.to_global_id(BRANCH, root.branch_id) if root.branch_id else None
 
 
-class Application(graphene.ObjectType):
+class Application(ModelNode):
     """An application to join the union of the host, submitted through a drive's link."""
 
     class Meta:
         name = APPLICATION
-        interfaces = (Node,)
+        model = ApplicationModel
+        fetch = application_for
 
     drive = graphene.Field(Drive, description="Null when the viewer may not see the drive.")
     name = graphene.String(required=True)
@@ -215,14 +208,6 @@ class Application(graphene.ObjectType):
         description="Global id of the transfer request when the person held membership elsewhere."
     )
     created_at = graphene.DateTime(required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(application_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, ApplicationModel)
 
     @staticmethod
     def resolve_drive(root, info):

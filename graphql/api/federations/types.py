@@ -5,9 +5,9 @@ from __future__ import annotations
 import graphene
 
 from api.core import ids
-from api.core.access import node_for, or_none, union_for
+from api.core.access import node_for, union_for
 from api.core.pagination import CountableConnection, connection_args, paginate_list
-from api.core.types import Node, enum_from_choices
+from api.core.types import ModelNode, enum_from_choices
 from federations import models
 from federations.models import NodeLevel, OwnershipType, UnionKind, UnionStatus, UnitType
 from federations.services import union_host
@@ -25,12 +25,13 @@ def node_path_key(node) -> list:
     return [node.path]
 
 
-class FederationNode(graphene.ObjectType):
+class FederationNode(ModelNode):
     """A federation or intermediate union above grassroots level (county, township, street, park, station)."""
 
     class Meta:
         name = ids.FEDERATION_NODE
-        interfaces = (Node,)
+        model = models.FederationNode
+        fetch = node_for
 
     name = graphene.String(required=True)
     level = graphene.Field(NodeLevelEnum, required=True)
@@ -47,14 +48,6 @@ class FederationNode(graphene.ObjectType):
         required=True, description="Who receives this node's statistical reports."
     )
     created_at = graphene.DateTime(required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(node_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.FederationNode)
 
     @staticmethod
     def resolve_level_label(root, info):
@@ -88,12 +81,13 @@ class FederationNodeConnection(CountableConnection):
         node = FederationNode
 
 
-class Union(graphene.ObjectType):
+class Union(ModelNode):
     """A grassroots union (基层工会): one tenant with its own host."""
 
     class Meta:
         name = ids.UNION
-        interfaces = (Node,)
+        model = models.Union
+        fetch = union_for
 
     slug = graphene.String(required=True, description="Host label: <slug>.<base domain>.")
     host = graphene.String(required=True)
@@ -118,14 +112,6 @@ class Union(graphene.ObjectType):
     )
     created_at = graphene.DateTime(required=True)
     updated_at = graphene.DateTime(required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(union_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.Union)
 
     @staticmethod
     def resolve_host(root, info):

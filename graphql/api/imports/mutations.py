@@ -5,9 +5,6 @@ multipart/form-data request with form fields `query` and `variables` and the fil
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 import graphene
 from django.utils.translation import gettext as _
 
@@ -15,6 +12,7 @@ from accounts.access import AccessDenied
 from api.core.access import union_for
 from api.core.errors import field_not_found
 from api.core.mutations import BaseMutation
+from api.core.uploads import MULTIPART_FILE_FIELD, decoded_base64
 from audit.services import audit_record
 from files.checks import max_upload_bytes
 from imports import services
@@ -25,8 +23,6 @@ from unionhub.errors import DomainValidationError
 
 from .types import ExportJob, ImportJob, ImportKindEnum, kind_value
 
-MULTIPART_FILE_FIELD = "file"
-
 
 def _union_for_kind(context, global_id, kind: str):
     """The union behind `global_id` if the actor holds the kind's permission there (union.manage for branches)."""
@@ -35,20 +31,6 @@ def _union_for_kind(context, global_id, kind: str):
         return union_for(context, global_id, perm)
     except (AccessDenied, LookupError):
         raise field_not_found("union") from None
-
-
-def _decoded(file_base64: str, limit: int) -> bytes:
-    text = file_base64.strip()
-    if text.startswith("data:") and "," in text:
-        text = text.split(",", 1)[1]  # a data: URL from FileReader.readAsDataURL
-    if len(text) > (limit // 3 + 1) * 4:  # refuse before decoding: file_check_upload names the limit
-        return b"\0" * (limit + 1)
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise DomainValidationError.single(
-            "file_base64", "invalid_base64", _("文件内容不是有效的 Base64 编码。")
-        ) from None
 
 
 class _JobMutation(BaseMutation):
@@ -95,7 +77,7 @@ class ImportJobStart(_JobMutation):
         kind = kind_value(kind)
         union_obj = _union_for_kind(context, union, kind)
         if file_base64 is not None:
-            content = _decoded(file_base64, max_upload_bytes("imports"))
+            content = decoded_base64(file_base64, max_upload_bytes("imports"))
         else:
             content = context.request.FILES.get(MULTIPART_FILE_FIELD)
             if content is None:

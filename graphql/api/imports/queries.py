@@ -9,7 +9,7 @@ from api.core.access import or_none, union_for
 from api.core.pagination import connection_args, empty_connection, paginate_queryset
 from imports import selectors
 
-from .types import EXPORT_JOB, IMPORT_JOB, ExportJob, ImportJob, ImportJobConnection, job_for
+from .types import ExportJob, ImportJob, ImportJobConnection, export_job_for, import_job_for
 
 
 class ImportQueries(graphene.ObjectType):
@@ -25,7 +25,7 @@ class ImportQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_import_job(root, info, id):
-        return or_none(job_for, info.context, id, IMPORT_JOB)
+        return or_none(import_job_for, info.context, id)
 
     @staticmethod
     def resolve_import_jobs(root, info, union, first=None, after=None):
@@ -45,4 +45,4 @@ class ImportQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_export_job(root, info, id):
-        return or_none(job_for, info.context, id, EXPORT_JOB)
+        return or_none(export_job_for, info.context, id)

@@ -7,7 +7,7 @@ import graphene
 from accounts.access import AccessDenied
 from api.core import ids
 from api.core.pagination import CountableConnection
-from api.core.types import Node, enum_from_choices
+from api.core.types import ModelNode, enum_from_choices
 from imports import models, selectors
 from imports.registry import importer_get, importer_kinds
 
@@ -47,6 +47,14 @@ def job_for(context, global_id, type_name: str):
     return job
 
 
+def import_job_for(context, global_id) -> models.ImportJob:
+    return job_for(context, global_id, IMPORT_JOB)
+
+
+def export_job_for(context, global_id) -> models.ExportJob:
+    return job_for(context, global_id, EXPORT_JOB)
+
+
 def _kind_label(root) -> str:
     try:
         return str(importer_get(root.kind).label)
@@ -54,12 +62,13 @@ def _kind_label(root) -> str:
         return root.kind
 
 
-class ImportJob(graphene.ObjectType):
+class ImportJob(ModelNode):
     """A tabular import: the file is checked at upload, then validated and written in the background."""
 
     class Meta:
         name = IMPORT_JOB
-        interfaces = (Node,)
+        model = models.ImportJob
+        fetch = import_job_for
 
     kind = graphene.Field(ImportKindEnum, required=True)
     kind_label = graphene.String(required=True)
@@ -88,17 +97,6 @@ class ImportJob(graphene.ObjectType):
     started_at = graphene.DateTime()
     finished_at = graphene.DateTime()
 
-    @classmethod
-    def get_node(cls, info, global_id):
-        try:
-            return job_for(info.context, global_id, IMPORT_JOB)
-        except AccessDenied:
-            return None
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.ImportJob)
-
     @staticmethod
     def resolve_kind_label(root, info):
         return _kind_label(root)
@@ -125,12 +123,13 @@ class ImportJobConnection(CountableConnection):
         node = ImportJob
 
 
-class ExportJob(graphene.ObjectType):
+class ExportJob(ModelNode):
     """A tabular export to XLSX (Chinese headers), written in the background."""
 
     class Meta:
         name = EXPORT_JOB
-        interfaces = (Node,)
+        model = models.ExportJob
+        fetch = export_job_for
 
     kind = graphene.Field(ImportKindEnum, required=True)
     kind_label = graphene.String(required=True)
@@ -142,17 +141,6 @@ class ExportJob(graphene.ObjectType):
     error_message = graphene.String()
     created_at = graphene.DateTime(required=True)
     finished_at = graphene.DateTime()
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        try:
-            return job_for(info.context, global_id, EXPORT_JOB)
-        except AccessDenied:
-            return None
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.ExportJob)
 
     @staticmethod
     def resolve_kind_label(root, info):

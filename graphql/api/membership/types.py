@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import graphene
 
-from api.core.access import or_none
 from api.core.pagination import CountableConnection
-from api.core.types import Node, enum_from_choices
+from api.core.types import TenantModelNode, enum_from_choices
 from api.organisation.loaders import branch_tree
 from api.organisation.types import Branch
 from membership import models
@@ -48,12 +47,13 @@ class MemberStatusChange(graphene.ObjectType):
         return status_reason_label(root.to_status, root.reason)
 
 
-class Member(graphene.ObjectType):
+class Member(TenantModelNode):
     """A member of the union (real-name record)."""
 
     class Meta:
         name = MEMBER
-        interfaces = (Node,)
+        model = models.Member
+        fetch = member_for
 
     name = graphene.String(required=True)
     sex = graphene.Field(SexEnum, required=True)
@@ -79,19 +79,6 @@ class Member(graphene.ObjectType):
     dues_warned_on = graphene.Date()
     status_history = graphene.List(graphene.NonNull(MemberStatusChange), required=True)
     created_at = graphene.DateTime(required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(member_for, info.context, global_id)
-
-    @staticmethod
-    def resolve_id(root, info):
-        # Tenant ids carry the union (see api.core.ids.to_tenant_global_id); the Node id field encodes the rest.
-        return f"{info.context.union.pk}:{root.pk}"
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.Member)
 
     @staticmethod
     def resolve_sex_label(root, info):

@@ -8,9 +8,8 @@ from django.utils import timezone
 
 from accounts.access import AccessDenied
 from api.core import ids
-from api.core.access import or_none
 from api.core.pagination import CountableConnection
-from api.core.types import Node
+from api.core.types import ModelNode
 from api.modelworkers.types import LevelEnum
 from api.modelworkers.types import ModelWorker as RegistryWorker
 from modelworker_care import models, selectors
@@ -82,6 +81,30 @@ def record_for(context, global_id, type_name: str, queryset_of):
     return record
 
 
+def assessment_for(context, global_id) -> models.AnnualAssessment:
+    return record_for(
+        context, global_id, ASSESSMENT, lambda workers: selectors.assessment_list(workers=workers)
+    )
+
+
+def life_event_for(context, global_id) -> models.LifeEvent:
+    return record_for(
+        context, global_id, LIFE_EVENT, lambda workers: selectors.life_event_list(workers=workers)
+    )
+
+
+def benefit_for(context, global_id) -> models.BenefitGrant:
+    return record_for(context, global_id, BENEFIT, lambda workers: selectors.benefit_list(workers=workers))
+
+
+def notification_for(context, global_id) -> models.Notification | None:
+    """A reminder in the viewer's own inbox (None when there is no such reminder there)."""
+    pk = ids.decode_global_id(global_id, NOTIFICATION)
+    if pk is None:
+        raise AccessDenied
+    return selectors.notification_list(user=context.user).filter(pk=pk).first()
+
+
 class WorkerFields:
     """Who a record is about."""
 
@@ -135,13 +158,14 @@ class ModelWorkerDueItemConnection(CountableConnection):
         node = ModelWorkerDueItem
 
 
-class ModelWorkerAssessment(WorkerFields, graphene.ObjectType):
+class ModelWorkerAssessment(WorkerFields, ModelNode):
     """年度考核 of one calendar year, signed by the federation and by the employer (or the federation on its
     behalf); filed, and then immutable, once both signed the same conclusion."""
 
     class Meta:
         name = ASSESSMENT
-        interfaces = (Node,)
+        model = models.AnnualAssessment
+        fetch = assessment_for
 
     year = graphene.Int(required=True)
     status = graphene.Field(AssessmentStatusEnum, required=True)
@@ -161,20 +185,6 @@ class ModelWorkerAssessment(WorkerFields, graphene.ObjectType):
     )
     filed_at = graphene.DateTime()
     revocation_id = graphene.ID(description="The revocation proposal a failed assessment opened.")
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(
-            record_for,
-            info.context,
-            global_id,
-            ASSESSMENT,
-            lambda workers: selectors.assessment_list(workers=workers),
-        )
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.AnnualAssessment)
 
     @staticmethod
     def resolve_status_label(root, info):
@@ -202,12 +212,13 @@ class ModelWorkerAssessmentConnection(CountableConnection):
         node = ModelWorkerAssessment
 
 
-class ModelWorkerLifeEvent(WorkerFields, graphene.ObjectType):
+class ModelWorkerLifeEvent(WorkerFields, ModelNode):
     """A recorded life event (动态管理备案); immutable."""
 
     class Meta:
         name = LIFE_EVENT
-        interfaces = (Node,)
+        model = models.LifeEvent
+        fetch = life_event_for
 
     kind = graphene.Field(LifeEventKindEnum, required=True)
     kind_label = graphene.String(required=True)
@@ -216,20 +227,6 @@ class ModelWorkerLifeEvent(WorkerFields, graphene.ObjectType):
     from_employer_name = graphene.String(required=True)
     to_employer_name = graphene.String(required=True)
     created_at = graphene.DateTime(required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(
-            record_for,
-            info.context,
-            global_id,
-            LIFE_EVENT,
-            lambda workers: selectors.life_event_list(workers=workers),
-        )
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.LifeEvent)
 
     @staticmethod
     def resolve_kind_label(root, info):
@@ -241,12 +238,13 @@ class ModelWorkerLifeEventConnection(CountableConnection):
         node = ModelWorkerLifeEvent
 
 
-class ModelWorkerBenefit(WorkerFields, graphene.ObjectType):
+class ModelWorkerBenefit(WorkerFields, ModelNode):
     """A benefit given: one month of allowance, the year's health check or rest stay, a hardship payment."""
 
     class Meta:
         name = BENEFIT
-        interfaces = (Node,)
+        model = models.BenefitGrant
+        fetch = benefit_for
 
     kind = graphene.Field(BenefitKindEnum, required=True)
     kind_label = graphene.String(required=True)
@@ -255,20 +253,6 @@ class ModelWorkerBenefit(WorkerFields, graphene.ObjectType):
     given_on = graphene.Date(required=True)
     amount_fen = graphene.Int(required=True)
     note = graphene.String(required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(
-            record_for,
-            info.context,
-            global_id,
-            BENEFIT,
-            lambda workers: selectors.benefit_list(workers=workers),
-        )
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.BenefitGrant)
 
     @staticmethod
     def resolve_kind_label(root, info):
@@ -310,43 +294,6 @@ class ModelWorkerBenefitTotal(graphene.ObjectType):
         return root["amount_fen"]
 
 
-class ModelWorkerAllowanceRule(graphene.ObjectType):
-    """A node's monthly honorary allowance for one level, in force from `effectiveFrom` until superseded."""
-
-    class Meta:
-        name = ALLOWANCE_RULE
-        interfaces = (Node,)
-
-    node_id = graphene.ID(required=True, description="Global id of the federation node.")
-    node_name = graphene.String(required=True)
-    level = graphene.Field(RuleLevelEnum, required=True)
-    level_label = graphene.String(required=True)
-    effective_from = graphene.Date(required=True)
-    effective_to = graphene.Date(description="Last day in force; null = in force until superseded.")
-    monthly_amount_fen = graphene.Int(required=True)
-    note = graphene.String(required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(rule_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.AllowanceRule)
-
-    @staticmethod
-    def resolve_node_id(root, info):
-        return ids.to_global_id(ids.FEDERATION_NODE, root.node_id)
-
-    @staticmethod
-    def resolve_node_name(root, info):
-        return root.node.name
-
-    @staticmethod
-    def resolve_level_label(root, info):
-        return root.get_level_display()
-
-
 def rule_for(context, global_id):
     from accounts.access import Perm
     from federations.models import FederationNode
@@ -361,17 +308,48 @@ def rule_for(context, global_id):
     return rule
 
 
+class ModelWorkerAllowanceRule(ModelNode):
+    """A node's monthly honorary allowance for one level, in force from `effectiveFrom` until superseded."""
+
+    class Meta:
+        name = ALLOWANCE_RULE
+        model = models.AllowanceRule
+        fetch = rule_for
+
+    node_id = graphene.ID(required=True, description="Global id of the federation node.")
+    node_name = graphene.String(required=True)
+    level = graphene.Field(RuleLevelEnum, required=True)
+    level_label = graphene.String(required=True)
+    effective_from = graphene.Date(required=True)
+    effective_to = graphene.Date(description="Last day in force; null = in force until superseded.")
+    monthly_amount_fen = graphene.Int(required=True)
+    note = graphene.String(required=True)
+
+    @staticmethod
+    def resolve_node_id(root, info):
+        return ids.to_global_id(ids.FEDERATION_NODE, root.node_id)
+
+    @staticmethod
+    def resolve_node_name(root, info):
+        return root.node.name
+
+    @staticmethod
+    def resolve_level_label(root, info):
+        return root.get_level_display()
+
+
 class ModelWorkerAllowanceRuleConnection(CountableConnection):
     class Meta:
         node = ModelWorkerAllowanceRule
 
 
-class ModelWorkerNotification(graphene.ObjectType):
+class ModelWorkerNotification(ModelNode):
     """A reminder in the viewer's inbox."""
 
     class Meta:
         name = NOTIFICATION
-        interfaces = (Node,)
+        model = models.Notification
+        fetch = notification_for
 
     title = graphene.String(required=True)
     body = graphene.String(required=True)
@@ -380,17 +358,6 @@ class ModelWorkerNotification(graphene.ObjectType):
     worker_id = graphene.ID(required=True)
     created_at = graphene.DateTime(required=True)
     read_at = graphene.DateTime()
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        pk = ids.decode_global_id(global_id, NOTIFICATION)
-        if pk is None:
-            return None
-        return selectors.notification_list(user=info.context.user).filter(pk=pk).first()
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.Notification)
 
     @staticmethod
     def resolve_kind(root, info):

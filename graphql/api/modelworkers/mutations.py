@@ -7,9 +7,6 @@ nominating union's own host (union.manage). Each operation takes at most one req
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 import graphene
 from django.utils.translation import gettext as _
 
@@ -18,6 +15,7 @@ from api.core import ids
 from api.core.access import node_for, union_for
 from api.core.errors import field_not_found
 from api.core.mutations import BaseMutation
+from api.core.uploads import decoded_base64
 from files.checks import max_upload_bytes
 from modelworkers import awards, services
 from unionhub.errors import DomainValidationError
@@ -85,18 +83,7 @@ def _attachments(items, field: str) -> list[awards.AttachmentSpec]:
     limit = max_upload_bytes("modelworkers")
     specs = []
     for item in items or ():
-        text = (item.get("attachment_base64") or "").strip()
-        if text.startswith("data:") and "," in text:
-            text = text.split(",", 1)[1]
-        if len(text) > (limit // 3 + 1) * 4:
-            content = b"\0" * (limit + 1)  # refused by the size check, which names the limit
-        else:
-            try:
-                content = base64.b64decode(text, validate=True)
-            except (binascii.Error, ValueError):
-                raise DomainValidationError.single(
-                    field, "invalid_base64", _("文件内容不是有效的 Base64 编码。")
-                ) from None
+        content = decoded_base64(item.get("attachment_base64") or "", limit, field=field)
         specs.append(
             awards.AttachmentSpec(
                 filename=item.get("attachment_name") or "",

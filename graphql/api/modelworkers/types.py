@@ -7,9 +7,8 @@ import graphene
 
 from accounts.access import AccessDenied, Perm
 from api.core import ids
-from api.core.access import or_none
 from api.core.pagination import CountableConnection
-from api.core.types import Node
+from api.core.types import ModelNode
 from modelworkers import models, selectors
 
 from .loaders import BatchQuotaLoader, NoticeEntriesLoader
@@ -158,13 +157,14 @@ class StatusChange(graphene.ObjectType):
         return root.from_status or None
 
 
-class ModelWorker(graphene.ObjectType):
+class ModelWorker(ModelNode):
     """A model worker (劳动模范、先进工作者 ...) in an awarding federation's registry. The identity number is never
     stored: the person is linked by its keyed hash."""
 
     class Meta:
         name = MODEL_WORKER
-        interfaces = (Node,)
+        model = models.ModelWorker
+        fetch = worker_for
 
     name = graphene.String(required=True)
     sex = graphene.String(required=True)
@@ -187,14 +187,6 @@ class ModelWorker(graphene.ObjectType):
     status_label = graphene.String(required=True)
     status_changed_on = graphene.Date()
     history = graphene.List(graphene.NonNull(StatusChange), required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(worker_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.ModelWorker)
 
     @staticmethod
     def resolve_awarding_node_id(root, info):
@@ -302,12 +294,13 @@ class QuotaStatus(graphene.ObjectType):
     projected_results = graphene.List(graphene.NonNull(QuotaResult), required=True)
 
 
-class AwardBatch(graphene.ObjectType):
+class AwardBatch(ModelNode):
     """A selection round (届次) of a city or county federation, with its places and category quotas."""
 
     class Meta:
         name = AWARD_BATCH
-        interfaces = (Node,)
+        model = models.AwardBatch
+        fetch = batch_for
 
     name = graphene.String(required=True)
     session = graphene.Int(required=True, description="届次.")
@@ -321,14 +314,6 @@ class AwardBatch(graphene.ObjectType):
     status = graphene.Field(BatchStatusEnum, required=True)
     quota_rules = graphene.List(graphene.NonNull(QuotaRule), required=True)
     quota_status = graphene.Field(QuotaStatus, required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(batch_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.AwardBatch)
 
     @staticmethod
     def resolve_awarding_node_id(root, info):
@@ -352,12 +337,13 @@ class AwardBatchConnection(CountableConnection):
         node = AwardBatch
 
 
-class Nomination(graphene.ObjectType):
+class Nomination(ModelNode):
     """A union's nomination of one of its members, with the deeds and the workers' congress (职代会) record."""
 
     class Meta:
         name = NOMINATION
-        interfaces = (Node,)
+        model = models.Nomination
+        fetch = nomination_for
 
     batch_id = graphene.ID(required=True)
     batch_name = graphene.String(required=True)
@@ -381,14 +367,6 @@ class Nomination(graphene.ObjectType):
     worker_id = graphene.ID(description="The model worker created by the award.")
     attachments = graphene.List(graphene.NonNull(StoredAttachment), required=True)
     submitted_at = graphene.DateTime(required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(nomination_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.Nomination)
 
     @staticmethod
     def resolve_batch_id(root, info):
@@ -452,12 +430,13 @@ class NoticeEntry(graphene.ObjectType):
     status = graphene.Field(NominationStatusEnum, required=True)
 
 
-class PublicNotice(graphene.ObjectType):
+class PublicNotice(ModelNode):
     """公示: the accepted nominees posted for `noticeDays`; objections are received while it runs."""
 
     class Meta:
         name = PUBLIC_NOTICE
-        interfaces = (Node,)
+        model = models.PublicNotice
+        fetch = notice_for
 
     batch_id = graphene.ID(required=True)
     batch_name = graphene.String(required=True)
@@ -467,14 +446,6 @@ class PublicNotice(graphene.ObjectType):
     approved_on = graphene.Date()
     approval_document = graphene.String(required=True)
     entries = graphene.List(graphene.NonNull(NoticeEntry), required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(notice_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.PublicNotice)
 
     @staticmethod
     def resolve_batch_id(root, info):
@@ -494,12 +465,13 @@ class PublicNoticeConnection(CountableConnection):
         node = PublicNotice
 
 
-class Objection(graphene.ObjectType):
+class Objection(ModelNode):
     """An objection to a nominee received during the notice, and the record of its check."""
 
     class Meta:
         name = OBJECTION
-        interfaces = (Node,)
+        model = models.Objection
+        fetch = objection_for
 
     notice_id = graphene.ID(required=True)
     nomination_id = graphene.ID(required=True)
@@ -510,14 +482,6 @@ class Objection(graphene.ObjectType):
     status = graphene.Field(ObjectionStatusEnum, required=True)
     resolution = graphene.String(required=True)
     resolved_on = graphene.Date()
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(objection_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.Objection)
 
     @staticmethod
     def resolve_notice_id(root, info):
@@ -537,12 +501,13 @@ class ObjectionConnection(CountableConnection):
         node = Objection
 
 
-class Revocation(graphene.ObjectType):
+class Revocation(ModelNode):
     """A proposal to revoke a title (撤销称号) and its decision; frozen once decided."""
 
     class Meta:
         name = REVOCATION
-        interfaces = (Node,)
+        model = models.Revocation
+        fetch = revocation_for
 
     worker_id = graphene.ID(required=True)
     worker_name = graphene.String(required=True)
@@ -557,14 +522,6 @@ class Revocation(graphene.ObjectType):
     approval_document = graphene.String(required=True)
     decision_note = graphene.String(required=True)
     documents = graphene.List(graphene.NonNull(StoredAttachment), required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(revocation_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.Revocation)
 
     @staticmethod
     def resolve_worker_id(root, info):

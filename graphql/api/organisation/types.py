@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import graphene
 
-from api.core.access import or_none
-from api.core.types import Node, enum_from_choices
+from api.core.types import TenantModelNode, enum_from_choices
 from organisation import models
 from organisation.models import BranchKind
 
@@ -17,12 +16,13 @@ BRANCH = "Branch"
 BranchKindEnum = enum_from_choices(BranchKind, "Kind of a unit inside a union.")
 
 
-class Branch(graphene.ObjectType):
+class Branch(TenantModelNode):
     """A branch (分会), workshop union (车间工会) or union group (工会小组) inside a union."""
 
     class Meta:
         name = BRANCH
-        interfaces = (Node,)
+        model = models.Branch
+        fetch = branch_for
 
     name = graphene.String(required=True)
     kind = graphene.Field(BranchKindEnum, required=True)
@@ -35,19 +35,6 @@ class Branch(graphene.ObjectType):
     member_count = graphene.Int(
         required=True, description="Active members here and in the branches below (live figure)."
     )
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(branch_for, info.context, global_id)
-
-    @staticmethod
-    def resolve_id(root, info):
-        # Tenant ids carry the union (see api.core.ids.to_tenant_global_id); the Node id field encodes the rest.
-        return f"{info.context.union.pk}:{root.pk}"
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.Branch)
 
     @staticmethod
     def resolve_kind_label(root, info):

@@ -5,8 +5,7 @@ from __future__ import annotations
 import graphene
 
 from api.core import ids
-from api.core.access import or_none
-from api.core.types import Node, enum_from_choices
+from api.core.types import ModelNode, enum_from_choices
 from reporting import models
 
 from .access import DELIVERY, PERIOD, REPORT_FILE, SUBMISSION, delivery_for, report_file_for, submission_for
@@ -59,12 +58,13 @@ class ReportSubmissionEvent(graphene.ObjectType):
         ]
 
 
-class ReportSubmission(graphene.ObjectType):
+class ReportSubmission(ModelNode):
     """A unit's statistical report for a period, sent to the level above for review."""
 
     class Meta:
         name = SUBMISSION
-        interfaces = (Node,)
+        model = models.Submission
+        fetch = submission_for
 
     period_id = graphene.ID(required=True, description="Global id of the ReportingPeriod.")
     level = SubmissionLevelEnum(required=True)
@@ -85,14 +85,6 @@ class ReportSubmission(graphene.ObjectType):
     decided_at = graphene.DateTime()
     review_comment = graphene.String(required=True)
     events = graphene.List(graphene.NonNull(ReportSubmissionEvent), required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(submission_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.Submission)
 
     @staticmethod
     def resolve_period_id(root, info):
@@ -245,10 +237,11 @@ class CheckResult(graphene.ObjectType):
     explanation = graphene.String()
 
 
-class ReportFile(graphene.ObjectType):
+class ReportFile(ModelNode):
     class Meta:
         name = REPORT_FILE
-        interfaces = (Node,)
+        model = models.ReportFile
+        fetch = report_file_for
 
     kind = ReportFileKindEnum(required=True)
     filename = graphene.String(required=True)
@@ -258,14 +251,6 @@ class ReportFile(graphene.ObjectType):
     snapshot_version = graphene.Int(description="Null = live figures.")
     generated_at = graphene.DateTime(required=True)
     download_url = graphene.String(required=True, description="A link valid for 5 minutes.")
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(report_file_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.ReportFile)
 
     @staticmethod
     def resolve_snapshot_version(root, info):
@@ -288,10 +273,11 @@ class DeliveryAttempt(graphene.ObjectType):
     error = graphene.String(required=True)
 
 
-class ReportDelivery(graphene.ObjectType):
+class ReportDelivery(ModelNode):
     class Meta:
         name = DELIVERY
-        interfaces = (Node,)
+        model = models.Delivery
+        fetch = delivery_for
 
     period_id = graphene.ID(required=True)
     channel = DeliveryChannelEnum(required=True)
@@ -304,14 +290,6 @@ class ReportDelivery(graphene.ObjectType):
     last_error = graphene.String(required=True)
     created_at = graphene.DateTime(required=True)
     attempt_log = graphene.List(graphene.NonNull(DeliveryAttempt), required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(delivery_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.Delivery)
 
     @staticmethod
     def resolve_period_id(root, info):

@@ -8,7 +8,7 @@ import graphene
 
 from accounts.access import AccessDenied, Perm, access_node
 from api.core import ids
-from api.core.types import Node, enum_from_choices
+from api.core.types import ModelNode, enum_from_choices
 from rollup import models
 from rollup.catalogue import CATALOGUE
 
@@ -201,12 +201,13 @@ def snapshot_for(context, global_id) -> models.Snapshot:
     return snapshot
 
 
-class Snapshot(graphene.ObjectType):
+class Snapshot(ModelNode):
     """A frozen, immutable copy of a closed period's figures; later versions are amendments with a reason."""
 
     class Meta:
         name = SNAPSHOT
-        interfaces = (Node,)
+        model = models.Snapshot
+        fetch = snapshot_for
 
     version = graphene.Int(required=True)
     reason = graphene.String(required=True)
@@ -214,17 +215,6 @@ class Snapshot(graphene.ObjectType):
     created_at = graphene.DateTime(required=True)
     created_by_name = graphene.String(required=True)
     period_label = graphene.String(required=True)
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        try:
-            return snapshot_for(info.context, global_id)
-        except AccessDenied:
-            return None
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.Snapshot)
 
     @staticmethod
     def resolve_created_by_name(root, info):
@@ -243,12 +233,13 @@ class CloseProgress(graphene.ObjectType):
     finished = graphene.Boolean(required=True)
 
 
-class ReportingPeriod(graphene.ObjectType):
+class ReportingPeriod(ModelNode):
     """A reporting period of a federation node (monthly, quarterly or the reporting year)."""
 
     class Meta:
         name = REPORTING_PERIOD
-        interfaces = (Node,)
+        model = models.ReportingPeriod
+        fetch = period_for
 
     owner_node_name = graphene.String(required=True)
     owner_node_id = graphene.ID(required=True)
@@ -265,17 +256,6 @@ class ReportingPeriod(graphene.ObjectType):
     differences = graphene.List(
         graphene.NonNull(RecountDifference), required=True, description="Found by the close's recount."
     )
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        try:
-            return period_for(info.context, global_id)
-        except AccessDenied:
-            return None
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.ReportingPeriod)
 
     @staticmethod
     def resolve_owner_node_name(root, info):

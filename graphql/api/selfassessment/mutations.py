@@ -9,8 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.access import AccessDenied
 from api.core.errors import errors_from_validation, field_not_found
 from api.core.mutations import BaseMutation
-from api.imports.mutations import MULTIPART_FILE_FIELD
-from api.imports.mutations import _decoded as decoded_base64
+from api.core.uploads import MULTIPART_FILE_FIELD, decoded_base64
 from audit.middleware import client_ip
 from audit.services import audit_record
 from files.checks import max_upload_bytes
@@ -117,12 +116,9 @@ class SelfAssessmentEvidenceUpload(_UnionMutation):
     def perform(cls, info, context, participant, item_code, evidence_name, evidence_base64=None):
         found = _participant(context, participant, selectors.can_edit)
         if evidence_base64 is not None:
-            try:
-                content = decoded_base64(evidence_base64, max_upload_bytes(services.EVIDENCE_AREA))
-            except DomainValidationError as exc:
-                raise DomainValidationError.single(
-                    "evidence_base64", exc.errors[0].code, exc.errors[0].message
-                ) from None
+            content = decoded_base64(
+                evidence_base64, max_upload_bytes(services.EVIDENCE_AREA), field="evidence_base64"
+            )
         else:
             content = context.request.FILES.get(MULTIPART_FILE_FIELD)
             if content is None:

@@ -6,8 +6,7 @@ import graphene
 
 from accounts.access import AccessDenied
 from api.core import ids
-from api.core.access import or_none
-from api.core.types import Node, enum_from_choices
+from api.core.types import TenantModelNode, enum_from_choices
 from files.selectors import file_download_url
 from selfassessment import selectors
 from selfassessment.models import AREAS, Evidence, Overall, SelfAssessmentStatus
@@ -51,12 +50,13 @@ def _absolute(info, url: str) -> str:
     return info.context.request.build_absolute_uri(url) if url.startswith("/") else url
 
 
-class AssessmentEvidence(graphene.ObjectType):
+class AssessmentEvidence(TenantModelNode):
     """An evidence file (佐证材料) of one item."""
 
     class Meta:
         name = EVIDENCE
-        interfaces = (Node,)
+        model = Evidence
+        fetch = evidence_for
 
     item_code = graphene.String(required=True)
     file_name = graphene.String(required=True)
@@ -64,19 +64,6 @@ class AssessmentEvidence(graphene.ObjectType):
     size = graphene.Int(required=True, description="Bytes.")
     uploaded_at = graphene.DateTime(required=True)
     download_url = graphene.String(required=True, description=f"Valid for {DOWNLOAD_SECONDS} seconds.")
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        return or_none(evidence_for, info.context, global_id)
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, Evidence)
-
-    @staticmethod
-    def resolve_id(root, info):
-        # Tenant ids carry the union; the Node id field encodes the type name around this.
-        return f"{info.context.union.pk}:{root.pk}"
 
     @staticmethod
     def resolve_uploaded_at(root, info):

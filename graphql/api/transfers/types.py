@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import graphene
 
-from accounts.access import AccessDenied
+from accounts.access import AccessDenied, Perm
 from api.core import ids
 from api.core.pagination import CountableConnection
-from api.core.types import Node, enum_from_choices
+from api.core.types import ModelNode, enum_from_choices
 from api.membership.access import MEMBER
 from api.organisation.access import BRANCH
 from transfers import models, selectors
@@ -34,12 +34,19 @@ def transfer_for(context, global_id, perm):
     return selectors.access_transfer(context.actor, pk, union=context.union, perm=perm)
 
 
-class TransferRequest(graphene.ObjectType):
+def transfer_seen(context, global_id) -> models.TransferRequest:
+    """The transfer behind `global_id` if the host's union is one of its two sides and may view members."""
+    transfer, _ = transfer_for(context, global_id, Perm.MEMBER_VIEW)
+    return transfer
+
+
+class TransferRequest(ModelNode):
     """A member moving from one union (origin) to another (destination): both unions see it, nobody else."""
 
     class Meta:
         name = TRANSFER_REQUEST
-        interfaces = (Node,)
+        model = models.TransferRequest
+        fetch = transfer_seen
 
     status = graphene.Field(TransferStatusEnum, required=True)
     status_label = graphene.String(required=True)
@@ -64,20 +71,6 @@ class TransferRequest(graphene.ObjectType):
         description="When the person first joined; the destination member keeps it (membership is continuous)."
     )
     transfer_date = graphene.Date(description="When the transfer took effect (accepted transfers).")
-
-    @classmethod
-    def get_node(cls, info, global_id):
-        from accounts.access import Perm
-
-        try:
-            transfer, _ = transfer_for(info.context, global_id, Perm.MEMBER_VIEW)
-        except AccessDenied:
-            return None
-        return transfer
-
-    @classmethod
-    def is_type_of(cls, root, info):
-        return isinstance(root, models.TransferRequest)
 
     @staticmethod
     def resolve_status_label(root, info):
