@@ -69,6 +69,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionhub.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     from bench.provisioning import ensure_database, top_up
+    from bench.scale import sample_self_scores
 
     ensure_database(url)
     import django
@@ -140,18 +141,8 @@ def main() -> None:
         )
         items = list(standard.items.order_by("position"))
         for index, participant in enumerate(participants):
-            scores = {}
-            for position, item in enumerate(items):
-                if item.bonus:
-                    if (index + position) % 4 == 0:
-                        scores[item.code] = item.max_points
-                    continue
-                value = item.max_points
-                if item.step and (index * 7 + position) % 5 == 0:
-                    value = max(D(0), item.max_points - item.step * (1 + index % 3))
-                scores[item.code] = value
             services.participant_self_scores_submit(
-                participant=participant, scores=scores, actor=None, at=now
+                participant=participant, scores=sample_self_scores(items, index), actor=None, at=now
             )
             services.inspection_scores_set(
                 participant=participant,

@@ -27,6 +27,20 @@ import platform as stdlib_platform  # imported before the source roots go on sys
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 SOURCE_ROOTS = ("platform", "tenants", "graphql", "workers")
+# Roll-up indicators a county dashboard shows: what the roll-up and load-test benchmarks ask for.
+DASHBOARD_INDICATORS = [
+    "unions",
+    "staff",
+    "members",
+    "female_members",
+    "migrant_members",
+    "new_members",
+    "join_rate",
+    "data_quality",
+    "unions_workers_congress",
+    "home_grade_model",
+    "mw_status_managed",
+]
 
 
 def _put_sources_on_path() -> None:

@@ -52,23 +52,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bootstrap, summary, write_result  # noqa: E402 - the repository root first
+from bench.common import DASHBOARD_INDICATORS, bootstrap, summary, write_result  # noqa: E402 - the repository root first
 
 DEFAULT_DB = "uh_loadtest"
-# Rollup indicators a county dashboard shows (as bench/rollup.py times them).
-DASHBOARD_INDICATORS = [
-    "unions",
-    "staff",
-    "members",
-    "female_members",
-    "migrant_members",
-    "new_members",
-    "join_rate",
-    "data_quality",
-    "unions_workers_congress",
-    "home_grade_model",
-    "mw_status_managed",
-]
 # Operation -> (kind, weight). Weights are relative; about 35% dashboard, 45% list, 20% mutations.
 MIX = {
     "rollup_county": ("dashboard", 8),

@@ -45,19 +45,8 @@ for source_root in ("platform", "tenants", "graphql", "workers"):
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/uh_rollup_bench"
-DASHBOARD = [
-    "unions",
-    "staff",
-    "members",
-    "female_members",
-    "migrant_members",
-    "new_members",
-    "join_rate",
-    "data_quality",
-    "unions_workers_congress",
-    "home_grade_model",
-    "mw_status_managed",
-]
+from bench.common import DASHBOARD_INDICATORS as DASHBOARD  # noqa: E402
+
 QUERY = """query($n: ID!, $i: [String!]) { rollup(node: $n, period: "2026", indicators: $i) {
   indicators units { key parentKey kind name values } } }"""
 

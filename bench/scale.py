@@ -309,7 +309,8 @@ def _drives(county, unions, created: dict) -> list[int]:
     return ids
 
 
-def _self_scores(items, index: int) -> dict:
+def sample_self_scores(items, index: int) -> dict:
+    """Plausible self scores for the index-th union: full marks mostly, a step lower here and there, some bonus."""
     scores = {}
     for position, item in enumerate(items):
         if item.bonus:
@@ -367,7 +368,7 @@ def _assessment(county, unions, created: dict, log):
         inspected_at = now - timedelta(days=35)
         for index, participant in enumerate(participants):
             services.participant_self_scores_submit(
-                participant=participant, scores=_self_scores(items, index), actor=None, at=opened
+                participant=participant, scores=sample_self_scores(items, index), actor=None, at=opened
             )
             invited = 30 + index % 70
             services.participant_appraisal_invited_set(participant=participant, invited=invited)
