@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from .models import RoundParticipant, StandardItem
+
+
+def appraisal_breakdown_withheld(responses: int) -> bool:
+    """Whether a 会员评家 has too few responses to show its breakdown (answer counts, area averages, satisfaction) to
+    anyone: with one response the averages are that member's answers. Scoring still uses the real counts."""
+    return responses < settings.UNIONHUB_APPRAISAL_MIN_RESPONSES
 
 
 def participant_for_union(*, round_id, union, branch_id: int = 0) -> RoundParticipant | None:

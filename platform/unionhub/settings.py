@@ -310,6 +310,9 @@ UNIONHUB_LOGIN_RATE_LIMITS = {
     "per_user": int(os.environ.get("UNIONHUB_LOGIN_RATE_PER_USER", "20")),
     "per_address": int(os.environ.get("UNIONHUB_LOGIN_RATE_PER_ADDRESS", "50")),
 }
+# Member appraisal (会员评家): below this many responses the answer counts and area averages are withheld from every
+# viewer (one response's answers would be the averages); the scoring gate still uses the real counts.
+UNIONHUB_APPRAISAL_MIN_RESPONSES = int(os.environ.get("UNIONHUB_APPRAISAL_MIN_RESPONSES", "5"))
 # Reverse proxies in front of the app that append to X-Forwarded-For (audit.middleware.client_ip, used by the audit
 # log and the joining rate limits). 0 = trust REMOTE_ADDR only; never more than the proxies really there.
 UNIONHUB_TRUSTED_PROXY_COUNT = int(os.environ.get("UNIONHUB_TRUSTED_PROXY_COUNT", "0"))

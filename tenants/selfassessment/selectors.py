@@ -6,7 +6,8 @@ Who may do what (decided here with accounts.access, used by GraphQL):
 - edit the draft and upload evidence, open the appraisal and hand out its link: union.manage or member.manage
   (union admin and union officers);
 - submit (the union's formal declaration to the federation): union.manage (union admin).
-Appraisal answers are only ever read as aggregates: no selector returns a ballot.
+Appraisal answers are only ever read as aggregates: no selector returns a ballot, and the breakdown is withheld
+while there are fewer responses than UNIONHUB_APPRAISAL_MIN_RESPONSES.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.access import Actor, Perm
 
@@ -156,20 +159,34 @@ def evidence_get(*, evidence_id) -> Evidence | None:
 
 @dataclass(frozen=True)
 class AppraisalAggregate:
-    """Counts and averages only: never who answered what."""
+    """Counts and averages only: never who answered what. Below the minimum number of responses
+    (UNIONHUB_APPRAISAL_MIN_RESPONSES) the breakdown (answer counts, area averages) is None for every viewer."""
 
     opened: bool
     invited: int
     responses: int
-    satisfied: int  # 满意
-    basic: int  # 基本满意
-    dissatisfied: int  # 不满意
+    satisfied: int | None  # 满意
+    basic: int | None  # 基本满意
+    dissatisfied: int | None  # 不满意
     area_averages: dict[str, Decimal | None]
+    min_responses: int
+
+    @property
+    def breakdown_withheld(self) -> bool:
+        return self.satisfied is None
+
+    @property
+    def withheld_reason(self) -> str:
+        if not self.breakdown_withheld:
+            return ""
+        return _("回复少于 %(minimum)d 份，不显示满意度和各项评分，以免推断出个人的评价") % {
+            "minimum": self.min_responses
+        }
 
     @property
     def satisfaction_permille(self) -> int | None:
-        """(满意 + 基本满意) / responses, in per mille (rounded half up); None without responses."""
-        if not self.responses:
+        """(满意 + 基本满意) / responses, in per mille (rounded half up); None without responses or while withheld."""
+        if not self.responses or self.breakdown_withheld:
             return None
         return ((self.satisfied + self.basic) * 2000 + self.responses) // (2 * self.responses)
 
@@ -181,10 +198,15 @@ class AppraisalAggregate:
 
 
 def appraisal_aggregate(*, participant) -> AppraisalAggregate:
-    """The appraisal of one participant as aggregates (two queries)."""
+    """The appraisal of one participant as aggregates (two queries), the breakdown withheld below the minimum number
+    of responses. The scoring gate does not read this: it uses the counts on the public participant row."""
+    from assessment.selectors import appraisal_breakdown_withheld
+
+    minimum = settings.UNIONHUB_APPRAISAL_MIN_RESPONSES
+    no_averages = {area: None for area in AREAS}
     survey = AppraisalSurvey.objects.filter(participant_id=participant.pk).first()
     if survey is None:
-        return AppraisalAggregate(False, 0, 0, 0, 0, 0, {area: None for area in AREAS})
+        return AppraisalAggregate(False, 0, 0, None, None, None, no_averages, minimum)
     row = AppraisalBallot.objects.filter(survey=survey).aggregate(
         responses=Count("id"),
         satisfied=Count("id", filter=Q(overall=Overall.SATISFIED)),
@@ -192,6 +214,10 @@ def appraisal_aggregate(*, participant) -> AppraisalAggregate:
         dissatisfied=Count("id", filter=Q(overall=Overall.DISSATISFIED)),
         **{f"avg_{area}": Avg(area) for area in AREAS},
     )
+    if appraisal_breakdown_withheld(row["responses"]):
+        return AppraisalAggregate(
+            True, survey.invited, row["responses"], None, None, None, no_averages, minimum
+        )
     averages = {
         area: (
             None if row[f"avg_{area}"] is None else Decimal(str(row[f"avg_{area}"])).quantize(Decimal("0.01"))
@@ -206,4 +232,5 @@ def appraisal_aggregate(*, participant) -> AppraisalAggregate:
         basic=row["basic"],
         dissatisfied=row["dissatisfied"],
         area_averages=averages,
+        min_responses=minimum,
     )

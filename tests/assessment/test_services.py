@@ -377,6 +377,35 @@ def test_score_rank_and_publish_with_titles_and_live_facts(world, participants):
         )
 
 
+def test_the_satisfaction_gate_uses_the_real_counts_below_the_appraisal_minimum(
+    world, participants, settings
+):
+    # 3 responses each, fewer than the minimum for showing a breakdown (5): the gate still sees 3/3 and 1/3
+    for participant in (participants.alpha, participants.beta):
+        services.participant_self_scores_submit(
+            participant=participant, scores=full_scores(world.standard), actor=None, at=world.now
+        )
+    for satisfied in (True, True, True):
+        services.participant_appraisal_add(participant=participants.alpha, satisfied=satisfied)
+    for satisfied in (True, False, False):
+        services.participant_appraisal_add(participant=participants.beta, satisfied=satisfied)
+
+    def scored():
+        services.round_score(round=world.round, actor=None, at=world.now)
+        return {
+            r.participant_id: (r.total, r.grade, r.reason_code, r.reason, r.satisfaction)
+            for r in Result.objects.filter(round=world.round)
+        }
+
+    assert settings.UNIONHUB_APPRAISAL_MIN_RESPONSES == 5
+    withheld = scored()
+    alpha, beta = withheld[participants.alpha.pk], withheld[participants.beta.pk]
+    assert (alpha[1], alpha[4]) == ("advanced", D(1))
+    assert (beta[1], beta[4]) == ("qualified", D("0.3333")) and "满意度" in beta[3]
+    settings.UNIONHUB_APPRAISAL_MIN_RESPONSES = 1
+    assert scored() == withheld
+
+
 def test_publish_needs_scoring_first(world):
     with pytest.raises(DomainValidationError) as exc:
         services.round_publish(round=world.round, actor=None, at=world.now)

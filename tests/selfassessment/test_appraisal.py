@@ -74,7 +74,7 @@ def test_a_small_home_invites_the_members_of_its_branch_and_below(world):
     assert _counts(world.small_home) == (2, 1, 1)
 
 
-def test_responses_count_on_the_public_row_and_in_the_facts(opened):
+def test_responses_count_on_the_public_row_and_in_the_facts(opened, settings):
     world = opened
     _answer(world, world.people["wang"], overall="satisfied")
     _answer(world, world.people["li"], overall="basic")
@@ -87,12 +87,37 @@ def test_responses_count_on_the_public_row_and_in_the_facts(opened):
     }
     from selfassessment.selectors import appraisal_aggregate
 
+    settings.UNIONHUB_APPRAISAL_MIN_RESPONSES = 3
     with schema_context(world.union.schema_name):
         aggregate = appraisal_aggregate(participant=world.home)
     assert (aggregate.responses, aggregate.satisfied, aggregate.basic, aggregate.dissatisfied) == (3, 1, 1, 1)
+    assert not aggregate.breakdown_withheld and aggregate.withheld_reason == ""
     assert aggregate.satisfaction_permille == 667  # (1 + 1) / 3
     assert aggregate.participation_permille == 750
     assert str(aggregate.area_averages["rights"]) == "3.00"
+
+
+def test_below_the_minimum_only_the_counts_of_responses_show(opened, settings):
+    world = opened
+    settings.UNIONHUB_APPRAISAL_MIN_RESPONSES = 2
+    from selfassessment.selectors import appraisal_aggregate
+
+    with schema_context(world.union.schema_name):
+        before = appraisal_aggregate(participant=world.home)
+        _answer(world, world.people["wang"], overall="dissatisfied", ratings={**RATINGS, "rights": 1})
+        one = appraisal_aggregate(participant=world.home)
+        counted = _counts(world.home)
+        _answer(world, world.people["li"], overall="satisfied")
+        two = appraisal_aggregate(participant=world.home)
+    assert (before.opened, before.responses, before.breakdown_withheld) == (True, 0, True)
+    # one response: its answers would be the averages, so nothing but the counts
+    assert (one.invited, one.responses, one.participation_permille) == (4, 1, 250)
+    assert (one.satisfied, one.basic, one.dissatisfied, one.satisfaction_permille) == (None, None, None, None)
+    assert set(one.area_averages.values()) == {None} and one.breakdown_withheld
+    assert one.withheld_reason == "回复少于 2 份，不显示满意度和各项评分，以免推断出个人的评价"
+    assert counted == (4, 1, 0)  # the public row keeps the real count for scoring
+    assert (two.responses, two.satisfied, two.dissatisfied, two.satisfaction_permille) == (2, 1, 1, 500)
+    assert str(two.area_averages["rights"]) == "2.50" and not two.breakdown_withheld
 
 
 def test_one_response_per_member(opened):

@@ -43,8 +43,13 @@ mutation($t: String!, $input: AppraisalInput!) { appraisalSubmit(appraisalToken:
 """
 RESULTS = """
 query($p: ID!) { appraisalResults(participant: $p) {
-  opened invited responses satisfied basic dissatisfied satisfactionPermille participationPermille
+  opened invited responses minResponses breakdownWithheld withheldReason
+  satisfied basic dissatisfied satisfactionPermille participationPermille
   areas { area label average } } }
+"""
+FEDERATION_PARTICIPANT = """
+query($p: ID!) { roundParticipant(id: $p) {
+  appraisalInvited appraisalResponses appraisalSatisfied appraisalBreakdownWithheld } }
 """
 
 
@@ -210,7 +215,7 @@ def test_another_union_cannot_see_or_touch_this_self_assessment(world):
         assert SelfScore.objects.get().score == 4
 
 
-def test_appraisal_open_link_answer_and_aggregates(world):
+def test_appraisal_open_link_answer_and_aggregates(world, settings):
     from audit.models import AuditEntry
 
     admin = _client(world.admin)
@@ -258,11 +263,36 @@ def test_appraisal_open_link_answer_and_aggregates(world):
     )
     assert bad["appraisalSubmit"]["errors"][0]["field"] == "ratingRights"
 
-    results = gql(admin, world.host, RESULTS, {"p": p})["appraisalResults"]
+    # 3 responses, fewer than the minimum (5 by default): counts only, for the union and the federation alike
+    fed_admin = _client(world.fed_admin)
+    for viewer in (admin, _client(world.officer), fed_admin):
+        results = gql(viewer, world.host, RESULTS, {"p": p})["appraisalResults"]
+        assert {k: v for k, v in results.items() if k not in ("areas", "withheldReason")} == {
+            "opened": True,
+            "invited": 4,
+            "responses": 3,
+            "minResponses": 5,
+            "breakdownWithheld": True,
+            "satisfied": None,
+            "basic": None,
+            "dissatisfied": None,
+            "satisfactionPermille": None,
+            "participationPermille": 750,
+        }
+        assert "5" in results["withheldReason"] and "回复少于" in results["withheldReason"]
+        assert {a["average"] for a in results["areas"]} == {None}
+    settings.UNIONHUB_APPRAISAL_MIN_RESPONSES = 4
+    assert gql(admin, world.host, RESULTS, {"p": p})["appraisalResults"]["satisfied"] is None
+
+    settings.UNIONHUB_APPRAISAL_MIN_RESPONSES = 3  # reached: the breakdown appears
+    results = gql(fed_admin, world.host, RESULTS, {"p": p})["appraisalResults"]
     assert {k: v for k, v in results.items() if k != "areas"} == {
         "opened": True,
         "invited": 4,
         "responses": 3,
+        "minResponses": 3,
+        "breakdownWithheld": False,
+        "withheldReason": None,
         "satisfied": 1,
         "basic": 1,
         "dissatisfied": 1,
@@ -279,6 +309,36 @@ def test_appraisal_open_link_answer_and_aggregates(world):
         and "satisfied" not in logged.lower()
         and world.people["wang"].id_number not in logged
     )
+
+
+def test_federation_sees_the_satisfied_count_only_from_the_minimum(world, settings):
+    from selfassessment import services
+
+    services.appraisal_open(union=world.union, participant=world.home, actor=world.admin)
+    token = appraisal_token(participant=world.home)
+    anonymous = _client()
+    for key, overall in (("wang", "SATISFIED"), ("li", "DISSATISFIED")):
+        answer = gql(
+            anonymous, world.host, ANSWER, {"t": token, "input": _answer_input(world.people[key], overall)}
+        )
+        assert answer["appraisalSubmit"]["ok"] is True
+    fed_admin = _client(world.fed_admin)
+    p = _gid(world.home)
+    assert gql(fed_admin, "testserver", FEDERATION_PARTICIPANT, {"p": p})["roundParticipant"] == {
+        "appraisalInvited": 4,
+        "appraisalResponses": 2,
+        "appraisalSatisfied": None,
+        "appraisalBreakdownWithheld": True,
+    }
+    world.home.refresh_from_db()
+    assert world.home.appraisal_satisfied == 1  # kept for scoring, only not shown
+    settings.UNIONHUB_APPRAISAL_MIN_RESPONSES = 2
+    assert gql(fed_admin, "testserver", FEDERATION_PARTICIPANT, {"p": p})["roundParticipant"] == {
+        "appraisalInvited": 4,
+        "appraisalResponses": 2,
+        "appraisalSatisfied": 1,
+        "appraisalBreakdownWithheld": False,
+    }
 
 
 def test_appraisal_submit_on_the_public_host_or_with_a_forged_token(world):

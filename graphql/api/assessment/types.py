@@ -305,7 +305,14 @@ class RoundParticipant(ModelNode):
     self_scores = graphene.List(graphene.NonNull(AssessmentScore), required=True)
     appraisal_invited = graphene.Int(required=True)
     appraisal_responses = graphene.Int(required=True)
-    appraisal_satisfied = graphene.Int(required=True)
+    appraisal_satisfied = graphene.Int(
+        description="Responses rating the union 满意 or 基本满意; null while appraisalBreakdownWithheld."
+    )
+    appraisal_breakdown_withheld = graphene.Boolean(
+        required=True,
+        description="Fewer 会员评家 responses than the minimum (UNIONHUB_APPRAISAL_MIN_RESPONSES): the answer counts "
+        "would reveal individual answers. Scoring uses the real counts.",
+    )
     inspection_scores = graphene.List(graphene.NonNull(AssessmentScore), required=True)
     deductions = graphene.List(graphene.NonNull(AssessmentDeduction), required=True)
     vetoes = graphene.List(graphene.NonNull(AssessmentVeto), required=True)
@@ -328,6 +335,18 @@ class RoundParticipant(ModelNode):
     @staticmethod
     def resolve_branch_id(root, info):
         return ids.to_tenant_global_id(BRANCH, root.union_id, root.branch_id) if root.branch_id else None
+
+    @staticmethod
+    def resolve_appraisal_satisfied(root, info):
+        return (
+            None
+            if selectors.appraisal_breakdown_withheld(root.appraisal_responses)
+            else root.appraisal_satisfied
+        )
+
+    @staticmethod
+    def resolve_appraisal_breakdown_withheld(root, info):
+        return selectors.appraisal_breakdown_withheld(root.appraisal_responses)
 
     @staticmethod
     def resolve_self_scores(root, info):

@@ -231,25 +231,39 @@ class AppraisalLink(graphene.ObjectType):
     closes_at = graphene.DateTime(required=True, description="The round's appraisal deadline.")
 
 
+WITHHELD = "; null while the breakdown is withheld (breakdownWithheld)."
+
+
 class AppraisalAreaAverage(graphene.ObjectType):
     area = graphene.String(required=True)
     label = graphene.String(required=True)
-    average = graphene.Decimal(description="Mean rating 1-5 (two decimals); null without responses.")
+    average = graphene.Decimal(description="Mean rating 1-5 (two decimals)" + WITHHELD)
 
 
 class AppraisalResults(graphene.ObjectType):
-    """The member appraisal as aggregates only: no individual answers are kept with a member or returned."""
+    """The member appraisal as aggregates only: no individual answers are kept with a member or returned. With fewer
+    responses than minResponses the breakdown (answer counts, satisfaction, area averages) is withheld from every
+    viewer, since it would reveal individual answers; the scoring gate still uses the real counts."""
 
     participant = graphene.ID(required=True)
     opened = graphene.Boolean(required=True)
     invited = graphene.Int(required=True, description="Active members when the appraisal opened.")
     responses = graphene.Int(required=True)
-    satisfied = graphene.Int(required=True, description="满意")
-    basic = graphene.Int(required=True, description="基本满意")
-    dissatisfied = graphene.Int(required=True, description="不满意")
-    satisfaction_permille = graphene.Int(description="(满意 + 基本满意) / responses in per mille.")
+    min_responses = graphene.Int(required=True, description="Responses needed before the breakdown is shown.")
+    breakdown_withheld = graphene.Boolean(required=True, description="Fewer responses than minResponses.")
+    withheld_reason = graphene.String(description="Why the breakdown is withheld (Chinese); null when shown.")
+    satisfied = graphene.Int(description="满意" + WITHHELD)
+    basic = graphene.Int(description="基本满意" + WITHHELD)
+    dissatisfied = graphene.Int(description="不满意" + WITHHELD)
+    satisfaction_permille = graphene.Int(
+        description="(满意 + 基本满意) / responses in per mille; null without responses or while withheld."
+    )
     participation_permille = graphene.Int(description="responses / invited in per mille.")
     areas = graphene.List(graphene.NonNull(AppraisalAreaAverage), required=True)
+
+    @staticmethod
+    def resolve_withheld_reason(root, info):
+        return root.aggregate.withheld_reason or None
 
     @staticmethod
     def resolve_participant(root, info):
