@@ -18,8 +18,9 @@ the client uses as little of the shared 2 cores as possible; its CPU time is rep
 operation by weight (MIX), sends it, waits for the answer, then "thinks" `--think` seconds (uniform 0.5x-1.5x;
 0 = closed loop, i.e. saturation). Who sends what, authenticated as the API really is:
 
-  dashboard  GraphQL `rollup(node, period, indicators)`, 11 dashboard indicators, every unit of the tree: the
-             county (1,000+ units) and a township, as a federation staff member of the county (bearer token);
+  dashboard  GraphQL `rollup(node, period, indicators, depth)`, 11 dashboard indicators: the county with its
+             townships (depth 1, what its dashboard shows) and a township with every unit below it, as a
+             federation staff member of the county (bearer token);
              the web dashboard page (GET /) for a township as the same person (session cookie)
   list       `members(first: 50)` and `members(first: 50, search: ...)` (name prefix or phone) on a union's host,
              `driveProgress` of a county drive on a union's host (union admins' bearer tokens), and the
@@ -75,7 +76,7 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
 
 ROLLUP_QUERY = (
-    "query($n: ID!, $p: String!, $i: [String!]) { rollup(node: $n, period: $p, indicators: $i) "
+    "query($n: ID!, $p: String!, $i: [String!], $d: Int) { rollup(node: $n, period: $p, indicators: $i, depth: $d) "
     "{ indicators root { key name values } units { key parentKey depth kind name values } } }"
 )
 MEMBERS_QUERY = (
@@ -540,7 +541,8 @@ class Traffic:
         )
 
     def rollup_county(self) -> Operation:
-        variables = {"n": self.plan["county"], "p": self.plan["period"], "i": DASHBOARD_INDICATORS}
+        # The county dashboard shows the county and its townships (their figures cover all their unions).
+        variables = {"n": self.plan["county"], "p": self.plan["period"], "i": DASHBOARD_INDICATORS, "d": 1}
         return self._staff_graphql("rollup_county", "rollup", ROLLUP_QUERY, variables)
 
     def rollup_township(self) -> Operation:

@@ -150,26 +150,57 @@ def _node_of(node):
     raise TypeError("rollup_tree needs a FederationNode or a Union")
 
 
-def rollup_tree(*, node, period, indicators: list[str] | None = None, snapshot: Snapshot | None = None):
+def depth_clean(depth: int | None) -> int | None:
+    """None (the whole subtree) or a level count >= 0; a negative depth raises DomainValidationError."""
+    if depth is None:
+        return None
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
+        raise DomainValidationError.single("depth", "invalid", _("层级深度应为不小于 0 的整数。"))
+    return depth
+
+
+def rollup_tree(
+    *,
+    node,
+    period,
+    indicators: list[str] | None = None,
+    snapshot: Snapshot | None = None,
+    depth: int | None = None,
+):
     """The roll-up of `node`'s subtree: a RollupUnit tree with values at every node and union.
 
     Live: one query for the tree's nodes and one for every union's figures (profile columns and its facts summed
     in SQL, grouped by union); node totals are the sums of their unions, added up the tree in Python (a few dozen
     nodes). For a union, its branches are the children (one more query for their facts and names).
     With `snapshot`, the frozen values (the tree as it was when frozen).
+    `depth` only prunes what is returned (0: the node alone, 1: with its children, None: everything); every value
+    is still its whole subtree's total. Live, unions below the cut are summed per parent node in SQL.
     """
     from federations.models import Union
 
     node = _node_of(node)
     codes = indicators_clean(indicators)
+    depth = depth_clean(depth)
     bases = base_codes(codes)
     if snapshot is not None:
-        return _snapshot_tree(node=node, snapshot=snapshot, codes=codes, bases=bases)
+        return _cut(_snapshot_tree(node=node, snapshot=snapshot, codes=codes, bases=bases), depth)
     year = flow_label(period)
     if isinstance(node, Union):
-        return _union_tree(union=node, year=year, codes=codes, bases=bases)
-    nodes, unions = _live_rows(path=node.path, year=year, bases=bases)
-    return _assemble(root_id=node.pk, nodes=nodes, unions=unions, codes=codes, bases=bases)
+        return _union_tree(union=node, year=year, codes=codes, bases=bases, with_branches=depth != 0)
+    nodes, unions = _live_rows(path=node.path, year=year, bases=bases, depth=depth)
+    return _assemble(root_id=node.pk, nodes=nodes, unions=unions, codes=codes, bases=bases, depth=depth)
+
+
+def _cut(tree: RollupUnit, depth: int | None) -> RollupUnit:
+    """Drop the units more than `depth` levels below the root (values are left as they are)."""
+    if depth is None:
+        return tree
+    if depth == 0:
+        tree.children = []
+    else:
+        for child in tree.children:
+            _cut(child, depth - 1)
+    return tree
 
 
 def _unions_sql(bases: list[str]) -> tuple[str, list[str]]:
@@ -183,6 +214,7 @@ def _unions_sql(bases: list[str]) -> tuple[str, list[str]]:
         else:
             fact_codes.append(code)
             columns.append(f"coalesce(f.c{len(fact_codes) - 1}, 0)")
+    columns = [f"{column} AS b{n}" for n, column in enumerate(columns)]
     select = ", ".join(["u.id", "u.name", "u.parent_node_id", "u.node_path", *columns])
     if fact_codes:
         filters = ", ".join(
@@ -208,7 +240,27 @@ def _unions_sql(bases: list[str]) -> tuple[str, list[str]]:
     return sql, fact_codes
 
 
-def _live_rows(*, path: str, year: str, bases: list[str]):
+def _cut_sql(sql: str, count: int) -> str:
+    """`sql` (one row per union) split at a depth cut: the unions of the nodes in %(shown)s one row each, the
+    others one row per parent node (id, name and path null, each base summed), so no per-union row is returned
+    that the cut tree does not show."""
+    per_union = sql.rsplit("ORDER BY", 1)[0]
+    bases = [f"b{n}" for n in range(count)]
+    summed = ", ".join(
+        ["NULL::bigint", "NULL", "parent_node_id", "NULL", *(f"sum({b})::bigint" for b in bases)]
+    )
+    return f"""
+        WITH per_union AS ({per_union})
+        SELECT * FROM per_union WHERE parent_node_id = ANY(%(shown)s)
+        UNION ALL
+        SELECT {summed} FROM per_union WHERE NOT parent_node_id = ANY(%(shown)s) GROUP BY parent_node_id
+        ORDER BY 4, 2, 1
+    """
+
+
+def _live_rows(*, path: str, year: str, bases: list[str], depth: int | None = None):
+    """The subtree's nodes and its union rows; with `depth`, only the unions shown within it get a row each (the
+    others come summed per parent node, as `_cut_sql` says)."""
     sql, fact_codes = _unions_sql(bases)
     params = {"prefix": path + "%", "year": year, "codes": fact_codes}
     params.update({f"i{n}": code for n, code in enumerate(fact_codes)})
@@ -219,6 +271,13 @@ def _live_rows(*, path: str, year: str, bases: list[str]):
             [path + "%"],
         )
         nodes = cursor.fetchall()
+        if depth is not None:
+            # Unions sit one level below their parent node: shown when the parent is above the cut.
+            root_level = path.count("/")
+            shown = [row[0] for row in nodes if row[4].count("/") - root_level < depth]
+            if len(shown) < len(nodes):
+                sql = _cut_sql(sql, len(bases))
+                params["shown"] = shown
         cursor.execute(sql, params)
         unions = cursor.fetchall()
     return nodes, unions
@@ -255,13 +314,14 @@ def _row_values(plan, row) -> dict:
     return values
 
 
-def _assemble(*, root_id, nodes, unions, codes, bases) -> RollupUnit:
+def _assemble(*, root_id, nodes, unions, codes, bases, depth: int | None = None) -> RollupUnit:
     plan = _row_plan(tuple(codes), tuple(bases))
     units: dict[int, RollupUnit] = {}
     for node_id, name, level, parent_id, path in nodes:
         units[node_id] = RollupUnit("node", node_id, name, level, path, parent_id)
     # Group the union rows by parent node (1,000 unions, a few dozen nodes), sum each group column-wise, then
-    # add each group's sums to every node on its path.
+    # add each group's sums to every node on its path. A row with a null id is already a parent node's sum of
+    # the unions below a depth cut: it counts in the totals and is not shown.
     by_parent: dict[int, list] = {}
     union_units: list[RollupUnit] = []
     for row in unions:
@@ -272,9 +332,10 @@ def _assemble(*, root_id, nodes, unions, codes, bases) -> RollupUnit:
             by_parent[parent_id] = [sums]
         else:
             group.append(sums)
-        union_units.append(
-            RollupUnit("union", union_id, name, "union", node_path, parent_id, _row_values(plan, sums))
-        )
+        if union_id is not None:
+            union_units.append(
+                RollupUnit("union", union_id, name, "union", node_path, parent_id, _row_values(plan, sums))
+            )
     totals: dict[int, list[int]] = {node_id: [0] * len(bases) for node_id in units}
     for parent_id, group in by_parent.items():
         unit = units.get(parent_id)
@@ -285,7 +346,10 @@ def _assemble(*, root_id, nodes, unions, codes, bases) -> RollupUnit:
             target = totals.get(ancestor)
             if target is not None:
                 totals[ancestor] = [a + b for a, b in zip(target, bucket, strict=True)]
+    root_level = units[root_id].path.count("/")
     for node_id, unit in units.items():
+        if depth is not None and unit.path.count("/") - root_level > depth:
+            continue  # below the cut: counted in its ancestors' totals only
         unit.values = _row_values(plan, totals[node_id])
         parent = units.get(unit.parent_id) if node_id != root_id else None
         if parent is not None:
@@ -297,8 +361,9 @@ def _assemble(*, root_id, nodes, unions, codes, bases) -> RollupUnit:
     return units[root_id]
 
 
-def _union_tree(*, union, year, codes, bases) -> RollupUnit:
-    """A union (branch 0) with its branches as children: two queries (the union's facts, its branch names)."""
+def _union_tree(*, union, year, codes, bases, with_branches: bool = True) -> RollupUnit:
+    """A union (branch 0) with its branches as children: two queries (the union's facts, its branch names);
+    without `with_branches`, the union alone (one query)."""
     sql, fact_codes = _unions_sql(bases)
     sql = sql.replace("WHERE u.node_path LIKE %(prefix)s AND u.status", "WHERE u.id = %(union)s AND u.status")
     params = {"prefix": union.node_path + "%", "year": year, "codes": fact_codes, "union": union.pk}
@@ -307,7 +372,7 @@ def _union_tree(*, union, year, codes, bases) -> RollupUnit:
         cursor.execute(sql, params)
         row = cursor.fetchone()
         branch_rows = []
-        if fact_codes:
+        if fact_codes and with_branches:
             cursor.execute(
                 f"""
                 SELECT b.id, b.name, b.kind, f.indicator, f.value

@@ -226,13 +226,15 @@ def home_grade_counts(*, actor: Actor, node) -> list[tuple[str, int, int]]:
 
 def data_quality_by_subunit(*, node, year: str) -> list[tuple[str, int, int, object]]:
     """[(sub-unit name, records passing the checks, holding records, 会员信息合格率 %)] for the children of `node`
-    (already authorised: rollup_tree reads its whole subtree, as GraphQL's roll-up does for a visible node)."""
+    (already authorised: rollup_tree reads its whole subtree, as GraphQL's roll-up does for a visible node).
+    Only the children are shown, so the tree is cut there (their figures still cover their whole subtrees)."""
     from rollup.selectors import rollup_tree
 
     tree = rollup_tree(
         node=node,
         period=year,
         indicators=["data_quality", ind.MEMBER_RECORDS_OK, ind.MEMBERS, ind.RETAINED_MEMBERS],
+        depth=1,
     )
     rows = []
     for unit in tree.children:

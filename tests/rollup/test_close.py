@@ -65,6 +65,12 @@ def test_close_recounts_flags_differences_and_freezes(
     )
     units = {u.name: u.values["members"] for u in frozen.walk()}
     assert units == {"示范县总工会": 5, "城关镇工会": 3, "东城街道工会": 2, "甲厂工会": 3, "乙厂工会": 2}
+    frozen_top = rollup_tree(node=county, period="2026", indicators=["members"], snapshot=snapshot, depth=1)
+    assert {u.name: u.values["members"] for u in frozen_top.walk()} == {
+        "示范县总工会": 5,
+        "城关镇工会": 3,
+        "东城街道工会": 2,
+    }
 
     # Live figures move on; the snapshot does not.
     members.member_create(union=a, **member_kwargs(id_number=make_id()))

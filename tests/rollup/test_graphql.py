@@ -91,6 +91,37 @@ def test_rollup_tree_for_the_county(world):
     assert data["flowPeriod"] == "2026" and data["snapshot"] is None
 
 
+ROLLUP_DEPTH = """query($n: ID!, $d: Int) { rollup(node: $n, period: "2026", indicators: ["members", "join_rate"],
+  depth: $d) { root { values } units { depth kind name values } } }"""
+
+
+def test_depth_returns_the_top_levels_with_whole_subtree_totals(world):
+    county_id = gid("FederationNode", world["county"])
+    client = world["client"]("county")
+    data = post(client, ROLLUP_DEPTH, {"n": county_id, "d": 1})["data"]["rollup"]
+    # The townships only, each with the figures of all its unions.
+    assert [(u["depth"], u["name"], u["values"]) for u in data["units"]] == [
+        (0, "示范县总工会", ["5", "16.67"]),
+        (1, "城关镇工会", ["3", "30.00"]),
+        (1, "东城街道工会", ["2", "10.00"]),
+    ]
+    data = post(client, ROLLUP_DEPTH, {"n": county_id, "d": 0})["data"]["rollup"]
+    assert [u["name"] for u in data["units"]] == ["示范县总工会"] and data["root"]["values"] == ["5", "16.67"]
+    # Deeper than the tree: the whole tree, as without a depth.
+    whole = post(client, ROLLUP_DEPTH, {"n": county_id, "d": None})["data"]["rollup"]
+    assert post(client, ROLLUP_DEPTH, {"n": county_id, "d": 1000})["data"]["rollup"] == whole
+    assert len(whole["units"]) == 5
+
+
+def test_negative_depth_is_a_chinese_error(world):
+    body = post(
+        world["client"]("county"), ROLLUP_DEPTH, {"n": gid("FederationNode", world["county"]), "d": -1}
+    )
+    assert body["data"]["rollup"] is None
+    assert body["errors"][0]["extensions"] == {"code": "invalid", "field": "depth"}
+    assert body["errors"][0]["message"] == "层级深度应为不小于 0 的整数。"
+
+
 def test_access_is_by_subtree(world):
     county_id = gid("FederationNode", world["county"])
     town = world["client"]("town")

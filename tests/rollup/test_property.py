@@ -90,6 +90,14 @@ def brute_force(union, year: str) -> tuple[Counter, dict[int, Counter]]:
     return totals, by_branch
 
 
+def _levels(tree, level: int = 0) -> list[tuple]:
+    """The tree in order as (level below the root, kind, id, values)."""
+    rows = [(level, tree.kind, tree.id, tree.values)]
+    for child in tree.children:
+        rows.extend(_levels(child, level + 1))
+    return rows
+
+
 @pytest.fixture
 def pool(county):
     """Three real union schemas, provisioned once per test: every example re-parents and refills them (creating
@@ -138,8 +146,12 @@ def _reset(union, *, parent, staff, unit_type, ownership):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(specs=st.lists(union_strategy, min_size=1, max_size=3), year=st.sampled_from(["2025", "2026"]))
-def test_rollup_equals_brute_force_recount(county, pool, specs, year):
+@given(
+    specs=st.lists(union_strategy, min_size=1, max_size=3),
+    year=st.sampled_from(["2025", "2026"]),
+    depths=st.lists(st.integers(min_value=0, max_value=4), min_size=1, max_size=3, unique=True),
+)
+def test_rollup_equals_brute_force_recount(county, pool, specs, year, depths):
     from federations.models import FederationNode
     from federations.services import node_create
     from organisation.services import branch_create
@@ -214,12 +226,20 @@ def test_rollup_equals_brute_force_recount(county, pool, specs, year):
             assert abs(float(join_rate) - 100 * members_ / staff_) < 0.01
     assert seen == set(expected_units)
 
+    # A depth only prunes: the tree returned is the whole tree cut at that depth, values and order included.
+    for depth in depths:
+        pruned = rollup_tree(node=county, period=year, indicators=INDICATORS, depth=depth)
+        assert _levels(pruned) == [row for row in _levels(tree) if row[0] <= depth], depth
+
     # Each union with its branches.
     for union, _parent, by_branch, branches in union_rows:
         union_tree = rollup_tree(node=union, period=year, indicators=MEMBER_CODES)
         assert {code: union_tree.values[code] for code in MEMBER_CODES} == {
             code: expected_units[("union", union.pk)][code] for code in MEMBER_CODES
         }
+        assert _levels(rollup_tree(node=union, period=year, indicators=MEMBER_CODES, depth=0)) == [
+            _levels(union_tree)[0]
+        ]
         assert {child.id for child in union_tree.children} == {b.pk for b in branches}
         for child in union_tree.children:
             expected = by_branch.get(child.id, Counter())

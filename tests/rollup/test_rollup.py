@@ -119,6 +119,9 @@ def test_bad_input_is_refused_in_chinese(county):
     with pytest.raises(DomainValidationError) as exc:
         rollup_tree(node=county, period="2026", indicators=["members", "no_such"])
     assert exc.value.errors[0].field == "indicators" and "no_such" in exc.value.errors[0].message
+    with pytest.raises(DomainValidationError) as exc:
+        rollup_tree(node=county, period="2026", indicators=["members"], depth=-1)
+    assert exc.value.errors[0].field == "depth" and "层级深度" in exc.value.errors[0].message
     for label in ("2026Q5", "26", "2025-13", ""):
         with pytest.raises(DomainValidationError) as exc:
             period_bounds(label)

@@ -90,6 +90,11 @@ class RollupQueries(graphene.ObjectType):
         period=graphene.String(required=True, description='"2026" (reporting year), "2026Q1" or "2025-11".'),
         indicators=graphene.List(graphene.NonNull(graphene.String), description="Codes (default: all)."),
         snapshot=graphene.ID(description="Frozen figures of this snapshot instead of the live ones."),
+        depth=graphene.Int(
+            description="Levels below the unit to return: 0 the unit alone, 1 with its children (e.g. a county and "
+            "its townships and the unions directly under it); default: the whole subtree. Values stay the totals of "
+            "each unit's whole subtree."
+        ),
         description="Figures summed up the tree at every level; null when the unit is not visible.",
     )
     logic_checks = graphene.List(
@@ -116,7 +121,7 @@ class RollupQueries(graphene.ObjectType):
             raise _graphql_error(exc) from None
 
     @staticmethod
-    def resolve_rollup(root, info, node, period, indicators=None, snapshot=None):
+    def resolve_rollup(root, info, node, period, indicators=None, snapshot=None, depth=None):
         context = info.context
         try:
             unit = unit_for(context, node)
@@ -125,7 +130,9 @@ class RollupQueries(graphene.ObjectType):
             return None
         try:
             flow_period = selectors.flow_label(frozen.period if frozen else period)
-            tree = selectors.rollup_tree(node=unit, period=period, indicators=indicators, snapshot=frozen)
+            tree = selectors.rollup_tree(
+                node=unit, period=period, indicators=indicators, snapshot=frozen, depth=depth
+            )
         except DomainValidationError as exc:
             raise _graphql_error(exc) from None
         tree = _branch_filter(context, unit, tree)
