@@ -225,7 +225,8 @@ def _points_error(value, field: str, label, *, allow_none: bool = False, positiv
     if number < 0 or (positive and number == 0):
         message = _("%(label)s须大于 0。") if positive else _("%(label)s不能小于 0。")
         return None, FieldError(field, "min_value", message % {"label": label})
-    if number != number.quantize(CENT) or number >= Decimal("1000000"):
+    # The bound first: quantizing a huge number (1e309) raises InvalidOperation instead of answering.
+    if number >= Decimal("1000000") or number != number.quantize(CENT):
         return None, FieldError(
             field, "invalid", _("%(label)s最多两位小数且小于 1000000。") % {"label": label}
         )

@@ -7,10 +7,8 @@ import json
 import pytest
 from django.db import transaction
 from django.test import Client
-from graphql_relay import to_global_id
 
-from tests.factories import union_kwargs
-from tests.isolation.harness import calls_for_schema
+from tests.isolation.harness import build_admin_world, calls_for_schema
 
 PUBLIC_HOST = "testserver"
 
@@ -37,72 +35,13 @@ def _admin_world_once(django_db_setup, django_db_blocker):
     """Built once for this module inside a transaction rolled back at its end; each test runs in its own savepoint
     (pytest-django's `db`, see `admin_world`), so one test's mutations are undone before the next."""
     with django_db_blocker.unblock(), transaction.atomic(), pytest.MonkeyPatch.context() as monkeypatch:
-        yield _build_admin_world(monkeypatch)
+        yield build_admin_world(monkeypatch)
         transaction.set_rollback(True)
 
 
 @pytest.fixture
 def admin_world(_admin_world_once, db):
     return _admin_world_once
-
-
-def _build_admin_world(monkeypatch):
-    from accounts.models import RoleGrant, User
-    from accounts.services import api_token_create
-    from federations.services import node_create, union_host, union_provision
-
-    county = node_create(level="county", name="审计县总工会", division_code="330120")
-    union = union_provision(parent_node=county, **union_kwargs(slug="audited-union", name="审计机械厂工会"))
-    admin = User.objects.create_user(username="audit_platform_admin", password="x")
-    RoleGrant.objects.create(user=admin, role="platform_admin")
-    token, _ = api_token_create(user=admin, name="审计令牌", scopes=["read"])
-    ids = [
-        to_global_id("FederationNode", county.pk),
-        to_global_id("Union", union.pk),
-        to_global_id("ApiToken", token.pk),
-    ]
-    from tests.membership.worlds import membership_audit_objects
-    from tests.transfers.worlds import transfer_audit_objects
-
-    ids += membership_audit_objects(union)
-
-    ids += transfer_audit_objects(union, parent_node=county)
-    from tests.drives.worlds import drive_audit_objects
-    from tests.isolation.harness import VALUE_HINTS
-
-    drive_ids, join_token = drive_audit_objects(union)
-    ids += drive_ids
-    # joinByLink's token is a signed string, not an ID: hinted for this walk only.
-    monkeypatch.setitem(VALUE_HINTS, "token", lambda: join_token)
-    from tests.selfassessment.worlds import selfassessment_audit_objects
-
-    assessment_ids, assessment_hints = selfassessment_audit_objects(union, county=county)
-    ids += assessment_ids
-    for name, hint in assessment_hints.items():
-        monkeypatch.setitem(VALUE_HINTS, name, hint)
-    from tests.assessment.worlds import assessment_audit_objects
-
-    ids += assessment_audit_objects(union, county=county)
-    # roundAddUnits needs a round id and a different (union) id; the walk passes one id to every ID argument.
-    union_id = to_global_id("Union", union.pk)
-    monkeypatch.setitem(VALUE_HINTS, "units", lambda: [{"union": union_id}])
-    from tests.reporting.worlds import reporting_audit_objects
-
-    ids += reporting_audit_objects(union)
-    from tests.modelworker_care.worlds import care_audit_objects
-
-    ids += care_audit_objects(union, county=county)
-    from tests.modelworkers.worlds import modelworkers_audit_objects
-
-    registry_ids, registry_hints = modelworkers_audit_objects(union, county=county)
-    ids += registry_ids
-    for name, hint in registry_hints.items():
-        monkeypatch.setitem(VALUE_HINTS, name, hint)
-    from tests.rollup.worlds import rollup_audit_objects
-
-    ids += rollup_audit_objects(union, county=county)
-    # Union-scoped mutations run on the union's own host; federation ones on the public host.
-    return {"admin": admin, "ids": ids, "hosts": [PUBLIC_HOST, union_host(union.slug)], "union": union}
 
 
 def test_each_successful_mutation_writes_one_audit_entry_and_a_failed_one_none(admin_world):

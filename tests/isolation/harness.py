@@ -25,8 +25,9 @@ from graphql import (
     is_object_type,
     is_union_type,
 )
+from graphql_relay import to_global_id
 
-from tests.factories import credit_code
+from tests.factories import credit_code, union_kwargs
 from tests.modelworker_care.worlds import CARE_VALUE_HINTS
 from tests.modelworkers.worlds import MODELWORKERS_VALUE_HINTS
 
@@ -160,6 +161,9 @@ SCALAR_DEFAULTS = {
 
 MAX_SELECTION_DEPTH = 3
 
+# The host of the platform (federation) API; each union has its own (federations.services.union_host).
+PUBLIC_HOST = "testserver"
+
 
 @dataclass(frozen=True)
 class Call:
@@ -250,20 +254,26 @@ def _type_ref(type_) -> str:
     return str(type_)
 
 
+def operation_document(kind: str, field_name: str, field, arg_names) -> str:
+    """The document calling `field` with each of `arg_names` bound to a variable of the same name, selecting every
+    leaf of its result (down to MAX_SELECTION_DEPTH)."""
+    var_defs = [f"${name}: {_type_ref(field.args[name].type)}" for name in arg_names]
+    arg_uses = [f"{name}: ${name}" for name in arg_names]
+    header = f"{kind} Probe" + (f"({', '.join(var_defs)})" if var_defs else "")
+    call = field_name + (f"({', '.join(arg_uses)})" if arg_uses else "")
+    return f"{header} {{ {call} {_selection(field.type)} }}"
+
+
 def _build(kind: str, field_name: str, field, id_value: str | None, optional_ids: bool = True) -> Call:
-    var_defs, arg_uses, variables = [], [], {}
+    variables = {}
     for arg_name, arg in field.args.items():
         optional = not is_non_null_type(arg.type)
         if optional and not _needs_id(arg.type) and arg_name not in VALUE_HINTS:
             continue  # optional filters are left out unless they aim at an object
         if optional and not optional_ids and _needs_id(arg.type) and not _has_optional_id(arg.type):
             continue
-        var_defs.append(f"${arg_name}: {_type_ref(arg.type)}")
-        arg_uses.append(f"{arg_name}: ${arg_name}")
         variables[arg_name] = _literal_value(arg.type, arg_name, id_value, optional_ids=optional_ids)
-    header = f"{kind} Probe" + (f"({', '.join(var_defs)})" if var_defs else "")
-    call = field_name + (f"({', '.join(arg_uses)})" if arg_uses else "")
-    document = f"{header} {{ {call} {_selection(field.type)} }}"
+    document = operation_document(kind, field_name, field, list(variables))
     return Call(kind=kind, field=field_name, document=document, variables=variables)
 
 
@@ -298,6 +308,67 @@ def calls_for_schema(
     return calls
 
 
+def build_admin_world(monkeypatch) -> dict:
+    """A union with one object of every domain (the audit and fuzz walks' world) and a platform admin who may run
+    every mutation: each one succeeds with the walked values on one of `hosts`. Hints the world needs (a join
+    token, assessment and registry values) are set on VALUE_HINTS through `monkeypatch`."""
+    from accounts.models import RoleGrant, User
+    from accounts.services import api_token_create
+    from federations.services import node_create, union_host, union_provision
+
+    county = node_create(level="county", name="审计县总工会", division_code="330120")
+    union = union_provision(parent_node=county, **union_kwargs(slug="audited-union", name="审计机械厂工会"))
+    admin = User.objects.create_user(username="audit_platform_admin", password="x")
+    RoleGrant.objects.create(user=admin, role="platform_admin")
+    token, _ = api_token_create(user=admin, name="审计令牌", scopes=["read"])
+    ids = [
+        to_global_id("FederationNode", county.pk),
+        to_global_id("Union", union.pk),
+        to_global_id("ApiToken", token.pk),
+    ]
+    from tests.membership.worlds import membership_audit_objects
+    from tests.transfers.worlds import transfer_audit_objects
+
+    ids += membership_audit_objects(union)
+
+    ids += transfer_audit_objects(union, parent_node=county)
+    from tests.drives.worlds import drive_audit_objects
+
+    drive_ids, join_token = drive_audit_objects(union)
+    ids += drive_ids
+    # joinByLink's token is a signed string, not an ID: hinted for this walk only.
+    monkeypatch.setitem(VALUE_HINTS, "token", lambda: join_token)
+    from tests.selfassessment.worlds import selfassessment_audit_objects
+
+    assessment_ids, assessment_hints = selfassessment_audit_objects(union, county=county)
+    ids += assessment_ids
+    for name, hint in assessment_hints.items():
+        monkeypatch.setitem(VALUE_HINTS, name, hint)
+    from tests.assessment.worlds import assessment_audit_objects
+
+    ids += assessment_audit_objects(union, county=county)
+    # roundAddUnits needs a round id and a different (union) id; the walk passes one id to every ID argument.
+    union_id = to_global_id("Union", union.pk)
+    monkeypatch.setitem(VALUE_HINTS, "units", lambda: [{"union": union_id}])
+    from tests.reporting.worlds import reporting_audit_objects
+
+    ids += reporting_audit_objects(union)
+    from tests.modelworker_care.worlds import care_audit_objects
+
+    ids += care_audit_objects(union, county=county)
+    from tests.modelworkers.worlds import modelworkers_audit_objects
+
+    registry_ids, registry_hints = modelworkers_audit_objects(union, county=county)
+    ids += registry_ids
+    for name, hint in registry_hints.items():
+        monkeypatch.setitem(VALUE_HINTS, name, hint)
+    from tests.rollup.worlds import rollup_audit_objects
+
+    ids += rollup_audit_objects(union, county=county)
+    # Union-scoped mutations run on the union's own host; federation ones on the public host.
+    return {"admin": admin, "ids": ids, "hosts": [PUBLIC_HOST, union_host(union.slug)], "union": union}
+
+
 def root_field_names(schema: GraphQLSchema) -> set[str]:
     names = set()
     for root in (schema.query_type, schema.mutation_type):
@@ -306,4 +377,12 @@ def root_field_names(schema: GraphQLSchema) -> set[str]:
     return names
 
 
-__all__ = ["Call", "calls_for_schema", "root_field_names", "VALUE_HINTS", "TRANSFER_PROBE_ID_NUMBER"]
+__all__ = [
+    "Call",
+    "build_admin_world",
+    "operation_document",
+    "calls_for_schema",
+    "root_field_names",
+    "VALUE_HINTS",
+    "TRANSFER_PROBE_ID_NUMBER",
+]

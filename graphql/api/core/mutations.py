@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 import graphene
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import AccessDenied
@@ -86,6 +89,7 @@ class BaseMutation(graphene.Mutation):
                     )
                 ]
             )
+        arguments = _aware_datetimes(arguments)
         try:
             with transaction.atomic():
                 result = cls.perform(info, context, **arguments)
@@ -98,6 +102,23 @@ class BaseMutation(graphene.Mutation):
             # Rolled back like bad input; the client may retry the same request later.
             return cls(errors=[Error(field=None, code=exc.code, message=exc.message)])
         return cls(errors=[], **result)
+
+
+def _aware_datetimes(value):
+    """DateTime inputs without an offset read in the current time zone, as Django's forms read them: services
+    compare them with aware times, and a naive one made that a TypeError (an internal error) instead of a date."""
+    if isinstance(value, datetime.datetime):
+        return timezone.make_aware(value) if timezone.is_naive(value) else value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            aware = _aware_datetimes(item)
+            if aware is not item:
+                value[key] = aware
+                if type(value) is not dict:  # graphene's input containers also expose fields as attributes
+                    setattr(value, key, aware)
+    elif isinstance(value, list):
+        value[:] = [_aware_datetimes(item) for item in value]
+    return value
 
 
 def _flatten_input(arguments: dict) -> dict:
