@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.files.samples import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY
+from tests.files.samples import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, s3_storage
 
 
 def _free_port() -> int:
@@ -80,22 +80,7 @@ def s3_bucket(s3_endpoint, s3_client, settings):
     s3_client.create_bucket(Bucket=bucket)
     settings.STORAGES = {
         **settings.STORAGES,
-        "unionhub": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": bucket,
-                "endpoint_url": s3_endpoint,
-                "region_name": S3_REGION,
-                "access_key": S3_ACCESS_KEY,
-                "secret_key": S3_SECRET_KEY,
-                "addressing_style": "path",
-                "signature_version": "s3v4",
-                "file_overwrite": True,
-                "default_acl": None,
-                "querystring_auth": True,
-                "querystring_expire": 300,
-            },
-        },
+        "unionhub": s3_storage(bucket, s3_endpoint, querystring_auth=True, querystring_expire=300),
     }
     return bucket
 

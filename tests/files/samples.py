@@ -11,6 +11,25 @@ S3_SECRET_KEY = "unionhub-test-secret"
 S3_REGION = "us-east-1"
 
 
+def s3_storage(bucket: str, endpoint: str, **options) -> dict:
+    """STORAGES["unionhub"] on a bucket of the test S3 server, configured as production configures S3Storage."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint,
+            "region_name": S3_REGION,
+            "access_key": S3_ACCESS_KEY,
+            "secret_key": S3_SECRET_KEY,
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+            "file_overwrite": True,
+            "default_acl": None,
+            **options,
+        },
+    }
+
+
 def make_xlsx(rows=(("姓名", "身份证号"), ("张三", "110101199003071234"))) -> bytes:
     from openpyxl import Workbook
 

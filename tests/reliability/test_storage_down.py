@@ -15,7 +15,7 @@ from files.models import StoredFile
 from files.selectors import file_exists, file_read
 from files.services import file_store
 from imports.models import ImportJob
-from tests.files.samples import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY
+from tests.files.samples import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, s3_storage
 from tests.graphql.helpers import grant, make_user, union_client
 from tests.imports.conftest import BRANCH_HEADER, xlsx_bytes
 from unionhub.errors import ServiceUnavailable
@@ -41,23 +41,7 @@ def bucket(s3_server, settings):
         ).create_bucket(Bucket="uh-reliability")
 
     create()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "unionhub": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": "uh-reliability",
-                "endpoint_url": endpoint,
-                "region_name": S3_REGION,
-                "access_key": S3_ACCESS_KEY,
-                "secret_key": S3_SECRET_KEY,
-                "addressing_style": "path",
-                "signature_version": "s3v4",
-                "file_overwrite": True,
-                "default_acl": None,
-            },
-        },
-    }
+    settings.STORAGES = {**settings.STORAGES, "unionhub": s3_storage("uh-reliability", endpoint)}
     return create
 
 

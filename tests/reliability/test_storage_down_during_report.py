@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 from django.db import connection, transaction
 
-from tests.files.samples import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY
+from tests.files.samples import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, s3_storage
 from tests.reliability.report_pause import GO_ON, STORED_FIRST
 from tests.reporting.conftest import county_submitted, world  # noqa: F401 (fixture)
 from tests.workers.test_worker_integration import wait_for
@@ -57,23 +57,7 @@ def report_store(s3_server, broker, tmp_path, monkeypatch, settings):
         "REPORT_PAUSE_DIR": str(pause),
     }.items():
         monkeypatch.setenv(name, value)
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "unionhub": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": BUCKET,
-                "endpoint_url": endpoint,
-                "region_name": S3_REGION,
-                "access_key": S3_ACCESS_KEY,
-                "secret_key": S3_SECRET_KEY,
-                "addressing_style": "path",
-                "signature_version": "s3v4",
-                "file_overwrite": True,
-                "default_acl": None,
-            },
-        },
-    }
+    settings.STORAGES = {**settings.STORAGES, "unionhub": s3_storage(BUCKET, endpoint)}
 
     class Store:
         def objects(self) -> dict[str, bytes]:
