@@ -84,8 +84,12 @@ def main() -> None:
     from graphql_relay import to_global_id
 
     from accounts.models import RoleGrant, User
-    from assessment import engine, scoring, services
+    from assessment import engine, scoring
     from assessment.models import Result, Round, RoundParticipant, Standard, StandardStatus
+    from assessment.services import results
+    from assessment.services.inspection import deduction_add, inspection_scores_set, veto_record
+    from assessment.services.rounds import UnitRef, participant_self_scores_submit, round_open
+    from assessment.services.standards import standard_create, standard_publish
     from assessment.sheets import fujian_home_standard
     from federations.models import FederationNode, Union
     from federations.services import node_create
@@ -112,10 +116,8 @@ def main() -> None:
         issuer=county, code="bench-fj", status=StandardStatus.PUBLISHED
     ).first()
     if standard is None:
-        draft = services.standard_create(
-            issuer=county, content=fujian_home_standard(code="bench-fj"), actor=None
-        )
-        standard = services.standard_publish(standard=draft, actor=None, at=timezone.now())
+        draft = standard_create(issuer=county, content=fujian_home_standard(code="bench-fj"), actor=None)
+        standard = standard_publish(standard=draft, actor=None, at=timezone.now())
 
     now = timezone.now()
     setup_started = time.perf_counter()
@@ -126,14 +128,14 @@ def main() -> None:
         participants = list(RoundParticipant.objects.filter(round=rnd))
         items = list(standard.items.order_by("position"))
     else:
-        rnd = services.round_open(
+        rnd = round_open(
             organiser=county,
             standard=standard,
             name=f"压测验收{int(time.time())}",
             self_assessment_due=now + timezone.timedelta(days=1),
             appraisal_due=now + timezone.timedelta(days=1),
             inspection_due=now + timezone.timedelta(days=2),
-            units=[services.UnitRef(union) for union in unions],
+            units=[UnitRef(union) for union in unions],
             actor=None,
         )
         participants = list(
@@ -141,19 +143,19 @@ def main() -> None:
         )
         items = list(standard.items.order_by("position"))
         for index, participant in enumerate(participants):
-            services.participant_self_scores_submit(
+            participant_self_scores_submit(
                 participant=participant, scores=sample_self_scores(items, index), actor=None, at=now
             )
-            services.inspection_scores_set(
+            inspection_scores_set(
                 participant=participant,
                 scores={"6.3": D(5 - index % 4), "2.3": D(4 - index % 3)},
                 actor=None,
                 at=now,
             )
             if index % 5 == 0:
-                services.deduction_add(participant=participant, reason="抽查台账缺失", actor=None, at=now)
+                deduction_add(participant=participant, reason="抽查台账缺失", actor=None, at=now)
             if index % 50 == 49:
-                services.veto_record(participant=participant, reason="拖欠职工工资", actor=None, at=now)
+                veto_record(participant=participant, reason="拖欠职工工资", actor=None, at=now)
         # Appraisal counts as the tenant side maintains them (one update per participant, no facts needed here).
         for index, participant in enumerate(participants):
             responses = 30 + index % 70
@@ -169,7 +171,7 @@ def main() -> None:
     for _ in range(3):
         with CaptureQueriesContext(connection) as queries:
             started, cpu_started = time.perf_counter(), time.process_time()
-            services.round_score(round=rnd, actor=None, at=timezone.now())
+            results.round_score(round=rnd, actor=None, at=timezone.now())
             score_runs.append(time.perf_counter() - started)
             score_cpu.append(time.process_time() - cpu_started)
         score_queries = len(queries)
@@ -190,11 +192,11 @@ def main() -> None:
     engine_seconds = time.perf_counter() - started
     phases["engine (score + rank, in memory)"] = engine_seconds
     started = time.perf_counter()
-    computed = services._compute_results(rnd, timezone.now())
+    computed = results._compute_results(rnd, timezone.now())
     phases["results with breakdowns (inputs + engine + rows)"] = time.perf_counter() - started
     with transaction.atomic():
         started = time.perf_counter()
-        services._results_replace(rnd, computed)
+        results._results_replace(rnd, computed)
         phases["write results (DELETE + COPY)"] = time.perf_counter() - started
         transaction.set_rollback(True)
     phases = {name: round(seconds, 3) for name, seconds in phases.items()}

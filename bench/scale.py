@@ -331,8 +331,16 @@ def _assessment(county, unions, created: dict, log):
     from django.utils import timezone
 
     from assessment import facts as assessment_facts
-    from assessment import services
     from assessment.models import Round, RoundParticipant, RoundStatus, Standard, StandardStatus
+    from assessment.services.inspection import deduction_add, inspection_scores_set, veto_record
+    from assessment.services.results import round_publish, round_score
+    from assessment.services.rounds import (
+        UnitRef,
+        participant_appraisal_invited_set,
+        participant_self_scores_submit,
+        round_open,
+    )
+    from assessment.services.standards import standard_create, standard_publish
     from assessment.sheets import fujian_home_standard
     from rollup.services import facts_apply
 
@@ -346,19 +354,19 @@ def _assessment(county, unions, created: dict, log):
     with transaction.atomic():
         standard = Standard.objects.filter(issuer=county, code=code, status=StandardStatus.PUBLISHED).first()
         if standard is None:
-            draft = services.standard_create(
+            draft = standard_create(
                 issuer=county, content=fujian_home_standard(code=code, year=year - 1), actor=None
             )
-            standard = services.standard_publish(standard=draft, actor=None, at=now - timedelta(days=120))
+            standard = standard_publish(standard=draft, actor=None, at=now - timedelta(days=120))
         opened = now - timedelta(days=90)
-        rnd = services.round_open(
+        rnd = round_open(
             organiser=county,
             standard=standard,
             name=name,
             self_assessment_due=now - timedelta(days=60),
             appraisal_due=now - timedelta(days=45),
             inspection_due=now - timedelta(days=30),
-            units=[services.UnitRef(union) for union in unions],
+            units=[UnitRef(union) for union in unions],
             actor=None,
         )
         items = list(standard.items.order_by("position"))
@@ -367,11 +375,11 @@ def _assessment(county, unions, created: dict, log):
         )
         inspected_at = now - timedelta(days=35)
         for index, participant in enumerate(participants):
-            services.participant_self_scores_submit(
+            participant_self_scores_submit(
                 participant=participant, scores=sample_self_scores(items, index), actor=None, at=opened
             )
             invited = 30 + index % 70
-            services.participant_appraisal_invited_set(participant=participant, invited=invited)
+            participant_appraisal_invited_set(participant=participant, invited=invited)
             # What participant_appraisal_add does per response, for all of a union's responses at once.
             responses, satisfied = invited - index % 5, invited - index % 5 - index % 7
             RoundParticipant.objects.filter(pk=participant.pk).update(
@@ -384,24 +392,20 @@ def _assessment(county, unions, created: dict, log):
                     participant, responses=responses, satisfied=satisfied
                 ),
             )
-            services.inspection_scores_set(
+            inspection_scores_set(
                 participant=participant,
                 scores={"6.3": D(5 - index % 4), "2.3": D(4 - index % 3)},
                 actor=None,
                 at=inspected_at,
             )
             if index % 5 == 0:
-                services.deduction_add(
-                    participant=participant, reason="抽查台账缺失", actor=None, at=inspected_at
-                )
+                deduction_add(participant=participant, reason="抽查台账缺失", actor=None, at=inspected_at)
             if index % 50 == 49:
-                services.veto_record(
-                    participant=participant, reason="拖欠职工工资", actor=None, at=inspected_at
-                )
+                veto_record(participant=participant, reason="拖欠职工工资", actor=None, at=inspected_at)
             if (index + 1) % 200 == 0:
                 log(f"    assessment inputs: {index + 1}/{len(participants)}")
-        services.round_score(round=rnd, actor=None, at=now - timedelta(days=25))
-        rnd = services.round_publish(round=rnd, actor=None, at=now - timedelta(days=20))
+        round_score(round=rnd, actor=None, at=now - timedelta(days=25))
+        rnd = round_publish(round=rnd, actor=None, at=now - timedelta(days=20))
     created["rounds"] += 1
     return rnd
 

@@ -32,8 +32,18 @@ def demo_assessment_load(*, county, unions_by_slug: dict) -> int:
     """Returns how many rounds were created (0 on a second run)."""
     from django.utils import timezone
 
-    from . import services
     from .models import Round, RoundParticipant, Standard, StandardStatus
+    from .services.funding import funding_allocate, funding_pool_set
+    from .services.inspection import deduction_add, inspection_scores_set, veto_record
+    from .services.results import round_publish, round_score
+    from .services.rounds import (
+        UnitRef,
+        participant_appraisal_add,
+        participant_appraisal_invited_set,
+        participant_self_scores_submit,
+        round_open,
+    )
+    from .services.standards import standard_create, standard_publish
     from .sheets import fujian_home_standard
 
     now = timezone.now()
@@ -45,10 +55,10 @@ def demo_assessment_load(*, county, unions_by_slug: dict) -> int:
         issuer=county, code=STANDARD_CODE, status=StandardStatus.PUBLISHED
     ).first()
     if standard is None:
-        draft = services.standard_create(
+        draft = standard_create(
             issuer=county, content=fujian_home_standard(code=STANDARD_CODE, year=year - 1), actor=None
         )
-        standard = services.standard_publish(standard=draft, actor=None, at=now - timedelta(days=120))
+        standard = standard_publish(standard=draft, actor=None, at=now - timedelta(days=120))
     unions = [
         union
         for slug, union in sorted(unions_by_slug.items())
@@ -57,36 +67,36 @@ def demo_assessment_load(*, county, unions_by_slug: dict) -> int:
     if not unions:
         return 0
     opened = now - timedelta(days=90)
-    rnd = services.round_open(
+    rnd = round_open(
         organiser=county,
         standard=standard,
         name=name,
         self_assessment_due=now - timedelta(days=60),
         appraisal_due=now - timedelta(days=45),
         inspection_due=now - timedelta(days=30),
-        units=[services.UnitRef(union) for union in unions],
+        units=[UnitRef(union) for union in unions],
         actor=None,
     )
     participants = list(
         RoundParticipant.objects.filter(round=rnd).select_related("round", "union").order_by("id")
     )
     for index, participant in enumerate(participants):
-        services.participant_self_scores_submit(
+        participant_self_scores_submit(
             participant=participant,
             scores=_scores(standard, index),
             actor=None,
             at=opened + timedelta(days=10, hours=index),
         )
         invited = 20 + 5 * index
-        services.participant_appraisal_invited_set(participant=participant, invited=invited)
+        participant_appraisal_invited_set(participant=participant, invited=invited)
         for response in range(invited - 3 - index % 4):
-            services.participant_appraisal_add(
+            participant_appraisal_add(
                 participant=participant, satisfied=response % (8 + index) != 0, at=opened + timedelta(days=40)
             )
     inspected_at = now - timedelta(days=35)
     for index, participant in enumerate(participants):
         # The inspectors corrected a few self scores down and found gaps in the records of every third union.
-        services.inspection_scores_set(
+        inspection_scores_set(
             participant=participant,
             scores={"6.3": D(5 - index % 3), "2.3": D(4 - index % 2)},
             notes={"6.3": "现场查阅台账", "2.3": "核对帮扶记录"},
@@ -94,7 +104,7 @@ def demo_assessment_load(*, county, unions_by_slug: dict) -> int:
             at=inspected_at,
         )
         if index % 3 == 2:
-            services.deduction_add(
+            deduction_add(
                 participant=participant,
                 reason="抽查会议记录缺失",
                 item_code="6.3",
@@ -102,21 +112,21 @@ def demo_assessment_load(*, county, unions_by_slug: dict) -> int:
                 at=inspected_at,
             )
     if len(participants) > 3:
-        services.veto_record(
+        veto_record(
             participant=participants[-1],
             reason="年内发生拖欠职工工资问题，经劳动监察部门认定",
             item_code="6.5",
             actor=None,
             at=inspected_at,
         )
-    services.round_score(round=rnd, actor=None, at=now - timedelta(days=25))
-    services.round_publish(round=rnd, actor=None, at=now - timedelta(days=20))
-    services.funding_pool_set(
+    round_score(round=rnd, actor=None, at=now - timedelta(days=25))
+    round_publish(round=rnd, actor=None, at=now - timedelta(days=20))
+    funding_pool_set(
         round=rnd,
         amount_fen=5_000_000,  # 5万元
         formula="per_grade",
         params={"model": 500_000, "advanced": 300_000, "qualified": 100_000},
         actor=None,
     )
-    services.funding_allocate(round=rnd, actor=None, at=now - timedelta(days=15))
+    funding_allocate(round=rnd, actor=None, at=now - timedelta(days=15))
     return 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 from .models import ScoringMethod
-from .services import GradeInput, ItemInput, SectionInput, StandardContent
+from .services.standards import GradeInput, ItemInput, SectionInput, StandardContent
 
 FULL = ScoringMethod.FULL_OR_ZERO
 GRADED = ScoringMethod.GRADED

@@ -247,7 +247,7 @@ def self_assessment_submit(*, union, participant, actor=None, now=None) -> SelfA
 
     Refused (nothing written) when items required by the standard have no score (assessment.services checks) or
     items needing evidence have none, after the deadline, or when already submitted."""
-    from assessment.services import participant_self_scores_submit
+    from assessment.services.rounds import participant_self_scores_submit
 
     now = now or timezone.now()
     with in_union(union), transaction.atomic():
@@ -310,7 +310,7 @@ def _active_members(participant):
 def appraisal_open(*, union, participant, actor=None, now=None) -> AppraisalSurvey:
     """Open the participant's member appraisal: the invited count is the active members now (of the branch and
     the branches below it for a 职工小家), copied to the public row with its live fact."""
-    from assessment.services import participant_appraisal_invited_set
+    from assessment.services.rounds import participant_appraisal_invited_set
 
     now = now or timezone.now()
     with in_union(union), transaction.atomic():
@@ -435,7 +435,7 @@ def appraisal_submit(
     member of the union (of the branch or below it for a 职工小家) whose name and identity number match; one
     response per member per survey. Writes a voter row and an unlinked ballot, and counts the response on the
     public row and its live facts, all in one transaction."""
-    from assessment.services import participant_appraisal_add
+    from assessment.services.rounds import participant_appraisal_add
     from membership.models import Member, MemberStatus
     from people.identity import id_hash
 

@@ -37,7 +37,7 @@ def set_members(union, count: int) -> None:
 
 
 def publish_fujian(issuer, *, code="fj-model-home", actor=None):
-    from assessment.services import standard_create, standard_publish
+    from assessment.services.standards import standard_create, standard_publish
     from assessment.sheets import fujian_home_standard
 
     standard = standard_create(issuer=issuer, content=fujian_home_standard(code=code), actor=actor)
@@ -57,7 +57,7 @@ def full_scores(standard, **overrides):
 
 @pytest.fixture
 def world(db):
-    from assessment.services import UnitRef, round_open
+    from assessment.services.rounds import UnitRef, round_open
     from federations.services import node_create, union_provision
     from organisation.models import Branch
 

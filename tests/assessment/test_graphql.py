@@ -11,7 +11,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from graphql_relay import to_global_id
 
-from assessment import services
+from assessment.services.inspection import inspection_scores_set
+from assessment.services.results import round_score
+from assessment.services.rounds import participant_self_scores_submit
 from tests.assessment.conftest import full_scores
 
 PUBLIC = "testserver"
@@ -144,13 +146,11 @@ def test_editing_a_published_standard_is_refused_with_a_clear_error(world):
 
 def _publish(world, participants):
     for p in (participants.alpha, participants.beta, participants.branch):
-        services.participant_self_scores_submit(
+        participant_self_scores_submit(
             participant=p, scores=full_scores(world.standard), actor=None, at=world.now
         )
-    services.inspection_scores_set(
-        participant=participants.beta, scores={"6.1": D(3)}, actor=None, at=world.now
-    )
-    services.round_score(round=world.round, actor=None, at=world.now)
+    inspection_scores_set(participant=participants.beta, scores={"6.1": D(3)}, actor=None, at=world.now)
+    round_score(round=world.round, actor=None, at=world.now)
 
 
 RANKING = """query($round: ID!, $first: Int, $branches: Boolean) {

@@ -9,7 +9,6 @@ from decimal import Decimal as D
 
 import pytest
 
-from assessment import services
 from assessment.models import (
     Deduction,
     FundingAllocation,
@@ -24,6 +23,18 @@ from assessment.models import (
     TitleEvent,
     VetoFinding,
 )
+from assessment.services import titles
+from assessment.services.funding import funding_allocate, funding_pool_set
+from assessment.services.inspection import deduction_add, inspection_scores_set, veto_record
+from assessment.services.results import round_publish, round_score
+from assessment.services.rounds import (
+    participant_appraisal_add,
+    participant_appraisal_invited_set,
+    participant_self_scores_submit,
+    round_open,
+    round_participants_add,
+)
+from assessment.services.standards import GradeInput, standard_create, standard_new_version, standard_update
 from assessment.sheets import fujian_home_standard
 from tests.assessment.conftest import full_scores
 from unionhub.errors import DomainValidationError
@@ -63,7 +74,7 @@ def test_standard_with_items_not_summing_to_the_maximum_is_refused(world):
     content = dataclasses.replace(fujian_home_standard(code="bad"), base_max_points=D(90))
     before = Standard.objects.count()
     with pytest.raises(DomainValidationError) as exc:
-        services.standard_create(issuer=world.county, content=content, actor=None)
+        standard_create(issuer=world.county, content=content, actor=None)
     assert "base_max_points" in fields(exc)
     assert "90" in exc.value.errors[0].message
     assert Standard.objects.count() == before
@@ -72,20 +83,20 @@ def test_standard_with_items_not_summing_to_the_maximum_is_refused(world):
 def test_editing_a_published_standard_is_refused_and_a_new_version_copies_it(world):
     content = dataclasses.replace(fujian_home_standard(), name="改过的名称")
     with pytest.raises(DomainValidationError) as exc:
-        services.standard_update(standard=world.standard, content=content, actor=None)
+        standard_update(standard=world.standard, content=content, actor=None)
     assert exc.value.errors[0].code == "published"
     assert "新版本" in exc.value.errors[0].message
     world.standard.refresh_from_db()
     assert world.standard.name != "改过的名称"
 
-    draft = services.standard_new_version(standard=world.standard, actor=world.fed_admin)
+    draft = standard_new_version(standard=world.standard, actor=world.fed_admin)
     assert (draft.version, draft.previous_id, draft.status) == (2, world.standard.pk, StandardStatus.DRAFT)
     assert draft.items.count() == world.standard.items.count() and draft.grades.count() == 3
     with pytest.raises(DomainValidationError) as exc:
-        services.standard_new_version(standard=world.standard, actor=None)
+        standard_new_version(standard=world.standard, actor=None)
     assert exc.value.errors[0].code == "draft_exists"
 
-    services.standard_update(standard=draft, content=content, actor=None)
+    standard_update(standard=draft, content=content, actor=None)
     draft.refresh_from_db()
     assert draft.name == "改过的名称"
     assert Standard.objects.get(pk=world.standard.pk).name != "改过的名称"
@@ -94,19 +105,15 @@ def test_editing_a_published_standard_is_refused_and_a_new_version_copies_it(wor
 def test_mixed_grade_schemes_and_bad_rates_are_refused(world):
     base = fujian_home_standard(code="mixed")
     grades = [
-        services.GradeInput("qualified", D(60)),
-        services.GradeInput("star2", D(80)),
+        GradeInput("qualified", D(60)),
+        GradeInput("star2", D(80)),
     ]
     with pytest.raises(DomainValidationError) as exc:
-        services.standard_create(
-            issuer=world.county, content=dataclasses.replace(base, grades=grades), actor=None
-        )
+        standard_create(issuer=world.county, content=dataclasses.replace(base, grades=grades), actor=None)
     assert exc.value.errors[0].code == "mixed"
-    grades = [services.GradeInput("qualified", D(60), min_join_rate=D(90))]
+    grades = [GradeInput("qualified", D(60), min_join_rate=D(90))]
     with pytest.raises(DomainValidationError) as exc:
-        services.standard_create(
-            issuer=world.county, content=dataclasses.replace(base, grades=grades), actor=None
-        )
+        standard_create(issuer=world.county, content=dataclasses.replace(base, grades=grades), actor=None)
     assert "grades.0.min_join_rate" in fields(exc)
 
 
@@ -114,7 +121,7 @@ def test_mixed_grade_schemes_and_bad_rates_are_refused(world):
 
 
 def _open(world, **overrides):
-    from assessment.services import UnitRef
+    from assessment.services.rounds import UnitRef
 
     values = dict(
         organiser=world.county,
@@ -127,11 +134,11 @@ def _open(world, **overrides):
         actor=None,
     )
     values.update(overrides)
-    return services.round_open(**values)
+    return round_open(**values)
 
 
 def test_round_refuses_a_union_outside_the_organisers_subtree_and_writes_nothing(world):
-    from assessment.services import UnitRef
+    from assessment.services.rounds import UnitRef
 
     rounds = Round.objects.count()
     with pytest.raises(DomainValidationError) as exc:
@@ -141,9 +148,9 @@ def test_round_refuses_a_union_outside_the_organisers_subtree_and_writes_nothing
 
 
 def test_round_refuses_a_draft_standard_and_a_missing_branch(world):
-    from assessment.services import UnitRef
+    from assessment.services.rounds import UnitRef
 
-    draft = services.standard_new_version(standard=world.standard, actor=None)
+    draft = standard_new_version(standard=world.standard, actor=None)
     with pytest.raises(DomainValidationError) as exc:
         _open(world, standard=draft)
     assert exc.value.errors[0].code == "not_published"
@@ -164,7 +171,7 @@ def test_round_reporting_year_and_branch_name(world, participants):
 def test_self_scores_are_validated_per_item_and_nothing_is_written_on_error(world, participants):
     scores = full_scores(world.standard, **{"1_3": D(4), "1_1": D(1), "2_3": D("1.5")})
     with pytest.raises(DomainValidationError) as exc:
-        services.participant_self_scores_submit(
+        participant_self_scores_submit(
             participant=participants.alpha, scores=scores, actor=world.alpha_admin, at=world.now
         )
     by_field = {error.field: error.code for error in exc.value.errors}
@@ -180,7 +187,7 @@ def test_self_scores_need_every_scored_item_and_refuse_negative_and_unknown(worl
     scores["6.1"] = D(-1)
     scores["Z.9"] = D(1)
     with pytest.raises(DomainValidationError) as exc:
-        services.participant_self_scores_submit(
+        participant_self_scores_submit(
             participant=participants.alpha, scores=scores, actor=None, at=world.now
         )
     assert {(e.field, e.code) for e in exc.value.errors} == {
@@ -191,7 +198,7 @@ def test_self_scores_need_every_scored_item_and_refuse_negative_and_unknown(worl
 
 
 def test_self_submit_locks_and_refuses_after_the_deadline(world, participants):
-    row = services.participant_self_scores_submit(
+    row = participant_self_scores_submit(
         participant=participants.alpha,
         scores=full_scores(world.standard),
         actor=world.alpha_admin,
@@ -199,13 +206,13 @@ def test_self_submit_locks_and_refuses_after_the_deadline(world, participants):
     )
     assert row.self_scores["1.5"] == "5.00" and row.self_submitted_by_id == world.alpha_admin.pk
     with pytest.raises(DomainValidationError) as exc:
-        services.participant_self_scores_submit(
+        participant_self_scores_submit(
             participant=participants.alpha, scores=full_scores(world.standard), actor=None, at=world.now
         )
     assert exc.value.errors[0].code == "already_submitted"
     late = world.round.self_assessment_due + timedelta(seconds=1)
     with pytest.raises(DomainValidationError) as exc:
-        services.participant_self_scores_submit(
+        participant_self_scores_submit(
             participant=participants.beta, scores=full_scores(world.standard), actor=None, at=late
         )
     assert exc.value.errors[0].code == "deadline_passed"
@@ -213,11 +220,11 @@ def test_self_submit_locks_and_refuses_after_the_deadline(world, participants):
 
 def test_appraisal_counts_and_live_facts(world, participants):
     period = world.round.reporting_year
-    services.participant_appraisal_invited_set(participant=participants.alpha, invited=20)
-    services.participant_appraisal_invited_set(participant=participants.alpha, invited=12)
+    participant_appraisal_invited_set(participant=participants.alpha, invited=20)
+    participant_appraisal_invited_set(participant=participants.alpha, invited=12)
     for satisfied in (True, True, False):
-        services.participant_appraisal_add(participant=participants.alpha, satisfied=satisfied)
-    services.participant_appraisal_add(participant=participants.branch, satisfied=True)
+        participant_appraisal_add(participant=participants.alpha, satisfied=satisfied)
+    participant_appraisal_add(participant=participants.branch, satisfied=True)
     participants.alpha.refresh_from_db()
     assert (
         participants.alpha.appraisal_invited,
@@ -229,13 +236,13 @@ def test_appraisal_counts_and_live_facts(world, participants):
     assert facts(world.alpha, "home_appraisal_satisfied", period=period) == 2
     assert facts(world.alpha, "home_appraisal_responses", branch_id=world.branch.pk) == 1
     with pytest.raises(DomainValidationError):
-        services.participant_appraisal_invited_set(participant=participants.alpha, invited=-1)
+        participant_appraisal_invited_set(participant=participants.alpha, invited=-1)
 
 
 def test_appraisal_refused_after_its_deadline(world, participants):
     Round.objects.filter(pk=world.round.pk).update(appraisal_due=world.now - timedelta(days=1))
     with pytest.raises(DomainValidationError) as exc:
-        services.participant_appraisal_add(participant=participants.alpha, satisfied=True)
+        participant_appraisal_add(participant=participants.alpha, satisfied=True)
     assert exc.value.errors[0].code == "deadline_passed"
     participants.alpha.refresh_from_db()
     assert participants.alpha.appraisal_responses == 0
@@ -246,7 +253,7 @@ def test_appraisal_refused_after_its_deadline(world, participants):
 
 def test_inspection_scores_above_max_or_below_zero_are_refused_with_nothing_written(world, participants):
     with pytest.raises(DomainValidationError) as exc:
-        services.inspection_scores_set(
+        inspection_scores_set(
             participant=participants.alpha,
             scores={"1.3": D(2), "2.1": D(7), "6.1": D("-0.5")},
             actor=world.inspector,
@@ -260,10 +267,8 @@ def test_inspection_scores_above_max_or_below_zero_are_refused_with_nothing_writ
 
 
 def test_inspection_refused_after_the_deadline_and_corrections_overwrite(world, participants):
-    services.inspection_scores_set(
-        participant=participants.alpha, scores={"1.3": D(2)}, actor=None, at=world.now
-    )
-    services.inspection_scores_set(
+    inspection_scores_set(participant=participants.alpha, scores={"1.3": D(2)}, actor=None, at=world.now)
+    inspection_scores_set(
         participant=participants.alpha,
         scores={"1.3": D(3)},
         notes={"1.3": "复核更正"},
@@ -274,67 +279,57 @@ def test_inspection_refused_after_the_deadline_and_corrections_overwrite(world, 
     assert (row.score, row.note) == (D(3), "复核更正")
     late = world.round.inspection_due + timedelta(minutes=1)
     with pytest.raises(DomainValidationError) as exc:
-        services.inspection_scores_set(
-            participant=participants.alpha, scores={"1.3": D(1)}, actor=None, at=late
-        )
+        inspection_scores_set(participant=participants.alpha, scores={"1.3": D(1)}, actor=None, at=late)
     assert exc.value.errors[0].code == "deadline_passed"
     with pytest.raises(DomainValidationError):
-        services.deduction_add(participant=participants.alpha, reason="台账缺页", actor=None, at=late)
+        deduction_add(participant=participants.alpha, reason="台账缺页", actor=None, at=late)
     with pytest.raises(DomainValidationError):
-        services.veto_record(participant=participants.alpha, reason="拖欠工资", actor=None, at=late)
+        veto_record(participant=participants.alpha, reason="拖欠工资", actor=None, at=late)
     assert InspectionScore.objects.get(participant=participants.alpha).score == D(3)
 
 
 def test_deductions_and_vetoes_check_their_items_and_reasons(world, participants):
     with pytest.raises(DomainValidationError) as exc:
-        services.deduction_add(
-            participant=participants.alpha, reason="x", item_code="1.3", actor=None, at=world.now
-        )
+        deduction_add(participant=participants.alpha, reason="x", item_code="1.3", actor=None, at=world.now)
     assert exc.value.errors[0].code == "not_spot_check"
     with pytest.raises(DomainValidationError) as exc:
-        services.deduction_add(participant=participants.alpha, reason="  ", actor=None, at=world.now)
+        deduction_add(participant=participants.alpha, reason="  ", actor=None, at=world.now)
     assert exc.value.errors[0].field == "reason"
     with pytest.raises(DomainValidationError) as exc:
-        services.veto_record(
-            participant=participants.alpha, reason="x", item_code="6.3", actor=None, at=world.now
-        )
+        veto_record(participant=participants.alpha, reason="x", item_code="6.3", actor=None, at=world.now)
     assert exc.value.errors[0].code == "not_veto"
     assert not Deduction.objects.exists() and not VetoFinding.objects.exists()
-    deduction = services.deduction_add(
+    deduction = deduction_add(
         participant=participants.alpha, reason="台账缺页", item_code="6.3", actor=None, at=world.now
     )
     assert deduction.points == D(1)
-    services.veto_record(
-        participant=participants.alpha, reason="拖欠工资", item_code="6.5", actor=None, at=world.now
-    )
+    veto_record(participant=participants.alpha, reason="拖欠工资", item_code="6.5", actor=None, at=world.now)
 
 
 # --- Scoring, publication, titles -----------------------------------------------------------------------------
 
 
 def _prepare(world, participants):
-    services.participant_self_scores_submit(
+    participant_self_scores_submit(
         participant=participants.alpha, scores=full_scores(world.standard), actor=None, at=world.now
     )
-    services.participant_self_scores_submit(
+    participant_self_scores_submit(
         participant=participants.beta, scores=full_scores(world.standard), actor=None, at=world.now
     )
-    services.participant_self_scores_submit(
+    participant_self_scores_submit(
         participant=participants.branch, scores=full_scores(world.standard), actor=None, at=world.now
     )
     for _ in range(10):
-        services.participant_appraisal_add(participant=participants.alpha, satisfied=True)
-    services.inspection_scores_set(
-        participant=participants.beta, scores={"6.1": D(2)}, actor=None, at=world.now
-    )
+        participant_appraisal_add(participant=participants.alpha, satisfied=True)
+    inspection_scores_set(participant=participants.beta, scores={"6.1": D(2)}, actor=None, at=world.now)
     for _ in range(5):
-        services.deduction_add(participant=participants.beta, reason="抽查不合格", actor=None, at=world.now)
-    services.veto_record(participant=participants.branch, reason="发生重大安全事故", actor=None, at=world.now)
+        deduction_add(participant=participants.beta, reason="抽查不合格", actor=None, at=world.now)
+    veto_record(participant=participants.branch, reason="发生重大安全事故", actor=None, at=world.now)
 
 
 def test_score_rank_and_publish_with_titles_and_live_facts(world, participants):
     _prepare(world, participants)
-    services.round_score(round=world.round, actor=None, at=world.now)
+    round_score(round=world.round, actor=None, at=world.now)
     results = {r.participant_id: r for r in Result.objects.filter(round=world.round)}
     alpha, beta, branch = (
         results[p.pk] for p in (participants.alpha, participants.beta, participants.branch)
@@ -352,7 +347,7 @@ def test_score_rank_and_publish_with_titles_and_live_facts(world, participants):
         "inspection",
     )
 
-    services.round_publish(round=world.round, actor=None, at=world.now)
+    round_publish(round=world.round, actor=None, at=world.now)
     period = world.round.reporting_year
     assert facts(world.alpha, "home_grade_advanced", period="") == 1
     assert facts(world.beta, "home_grade_qualified", period="") == 1
@@ -367,14 +362,12 @@ def test_score_rank_and_publish_with_titles_and_live_facts(world, participants):
     )
     assert not Title.objects.filter(branch_id=world.branch.pk).exists()
     with pytest.raises(DomainValidationError) as exc:
-        services.round_publish(round=world.round, actor=None, at=world.now)
+        round_publish(round=world.round, actor=None, at=world.now)
     assert exc.value.errors[0].code == "published"
     with pytest.raises(DomainValidationError):
-        services.round_score(round=world.round, actor=None, at=world.now)
+        round_score(round=world.round, actor=None, at=world.now)
     with pytest.raises(DomainValidationError):
-        services.inspection_scores_set(
-            participant=participants.alpha, scores={"1.3": D(1)}, actor=None, at=world.now
-        )
+        inspection_scores_set(participant=participants.alpha, scores={"1.3": D(1)}, actor=None, at=world.now)
 
 
 def test_the_satisfaction_gate_uses_the_real_counts_below_the_appraisal_minimum(
@@ -382,16 +375,16 @@ def test_the_satisfaction_gate_uses_the_real_counts_below_the_appraisal_minimum(
 ):
     # 3 responses each, fewer than the minimum for showing a breakdown (5): the gate still sees 3/3 and 1/3
     for participant in (participants.alpha, participants.beta):
-        services.participant_self_scores_submit(
+        participant_self_scores_submit(
             participant=participant, scores=full_scores(world.standard), actor=None, at=world.now
         )
     for satisfied in (True, True, True):
-        services.participant_appraisal_add(participant=participants.alpha, satisfied=satisfied)
+        participant_appraisal_add(participant=participants.alpha, satisfied=satisfied)
     for satisfied in (True, False, False):
-        services.participant_appraisal_add(participant=participants.beta, satisfied=satisfied)
+        participant_appraisal_add(participant=participants.beta, satisfied=satisfied)
 
     def scored():
-        services.round_score(round=world.round, actor=None, at=world.now)
+        round_score(round=world.round, actor=None, at=world.now)
         return {
             r.participant_id: (r.total, r.grade, r.reason_code, r.reason, r.satisfaction)
             for r in Result.objects.filter(round=world.round)
@@ -408,13 +401,13 @@ def test_the_satisfaction_gate_uses_the_real_counts_below_the_appraisal_minimum(
 
 def test_publish_needs_scoring_first(world):
     with pytest.raises(DomainValidationError) as exc:
-        services.round_publish(round=world.round, actor=None, at=world.now)
+        round_publish(round=world.round, actor=None, at=world.now)
     assert exc.value.errors[0].code == "not_scored"
 
 
 def test_title_lifecycle_keeps_history_and_moves_live_facts(world):
     today = date(2026, 3, 1)
-    title = services.title_award(
+    title = titles.title_award(
         union=world.alpha,
         grade="model",
         awarded_by=world.county,
@@ -423,8 +416,8 @@ def test_title_lifecycle_keeps_history_and_moves_live_facts(world):
         actor=None,
     )
     assert facts(world.alpha, "home_grade_model") == 1
-    services.title_review(title=title, on=today + timedelta(days=365), actor=None, reason="年度复核合格")
-    lowered = services.title_downgrade(
+    titles.title_review(title=title, on=today + timedelta(days=365), actor=None, reason="年度复核合格")
+    lowered = titles.title_downgrade(
         title=title,
         to_grade="advanced",
         on=today + timedelta(days=400),
@@ -435,13 +428,11 @@ def test_title_lifecycle_keeps_history_and_moves_live_facts(world):
     title.refresh_from_db()
     assert (title.status, lowered.grade, lowered.valid_until) == ("superseded", "advanced", title.valid_until)
     with pytest.raises(DomainValidationError) as exc:
-        services.title_downgrade(title=lowered, to_grade="star1", on=today, reason="x", actor=None)
+        titles.title_downgrade(title=lowered, to_grade="star1", on=today, reason="x", actor=None)
     assert exc.value.errors[0].code == "not_lower"
     with pytest.raises(DomainValidationError):
-        services.title_revoke(title=title, on=today, reason="重复操作", actor=None)  # no longer active
-    services.title_revoke(
-        title=lowered, on=today + timedelta(days=500), reason="发生拖欠工资问题", actor=None
-    )
+        titles.title_revoke(title=title, on=today, reason="重复操作", actor=None)  # no longer active
+    titles.title_revoke(title=lowered, on=today + timedelta(days=500), reason="发生拖欠工资问题", actor=None)
     assert facts(world.alpha, "home_grade_advanced") == 0
     kinds = list(
         TitleEvent.objects.filter(title__union=world.alpha).order_by("id").values_list("kind", flat=True)
@@ -450,7 +441,7 @@ def test_title_lifecycle_keeps_history_and_moves_live_facts(world):
 
 
 def test_titles_expire(world):
-    services.title_award(
+    titles.title_award(
         union=world.beta,
         grade="qualified",
         awarded_by=world.county,
@@ -458,11 +449,11 @@ def test_titles_expire(world):
         valid_until=date(2023, 1, 1),
         actor=None,
     )
-    assert services.titles_expire(on=date(2023, 1, 2)) == 1
+    assert titles.titles_expire(on=date(2023, 1, 2)) == 1
     assert Title.objects.get(union=world.beta).status == "expired"
     assert facts(world.beta, "home_grade_qualified") == 0
     with pytest.raises(DomainValidationError):
-        services.title_award(
+        titles.title_award(
             union=world.stranger,
             grade="qualified",
             awarded_by=world.county,
@@ -478,7 +469,7 @@ def test_titles_expire_beat_task_ends_titles_after_their_last_day_once(world, mo
     from jobs.assessment import titles_expire
     from tests.modelworker_care.helpers import freeze
 
-    ending = services.title_award(
+    ending = titles.title_award(
         union=world.beta,
         grade="qualified",
         awarded_by=world.county,
@@ -486,7 +477,7 @@ def test_titles_expire_beat_task_ends_titles_after_their_last_day_once(world, mo
         valid_until=date(2023, 1, 1),
         actor=None,
     )
-    lasting = services.title_award(
+    lasting = titles.title_award(
         union=world.alpha,
         grade="qualified",
         awarded_by=world.county,
@@ -519,7 +510,7 @@ def test_every_beat_entry_names_a_registered_task():
 
 
 def test_held_title_lets_the_top_grade_through(world, participants):
-    services.title_award(
+    titles.title_award(
         union=world.alpha,
         grade="advanced",
         awarded_by=world.county,
@@ -528,9 +519,7 @@ def test_held_title_lets_the_top_grade_through(world, participants):
         actor=None,
     )
     _prepare(world, participants)
-    services.round_publish(
-        round=services.round_score(round=world.round, actor=None, at=world.now), actor=None, at=world.now
-    )
+    round_publish(round=round_score(round=world.round, actor=None, at=world.now), actor=None, at=world.now)
     assert Result.objects.get(participant=participants.alpha).grade == "model"
     assert facts(world.alpha, "home_grade_model") == 1 and facts(world.alpha, "home_grade_advanced") == 0
     assert TitleEvent.objects.filter(kind="awarded", to_grade="model", from_grade="advanced").exists()
@@ -541,20 +530,20 @@ def test_held_title_lets_the_top_grade_through(world, participants):
 
 def _published(world, participants):
     _prepare(world, participants)
-    services.round_score(round=world.round, actor=None, at=world.now)
-    return services.round_publish(round=world.round, actor=None, at=world.now)
+    round_score(round=world.round, actor=None, at=world.now)
+    return round_publish(round=world.round, actor=None, at=world.now)
 
 
 def test_funding_per_grade_sums_to_the_pool(world, participants):
     rnd = _published(world, participants)
-    services.funding_pool_set(
+    funding_pool_set(
         round=rnd,
         amount_fen=1_000_001,
         formula="per_grade",
         params={"advanced": 300000, "qualified": 100000, "model": 500000},
         actor=None,
     )
-    pool = services.funding_allocate(round=rnd, actor=None, at=world.now)
+    pool = funding_allocate(round=rnd, actor=None, at=world.now)
     shares = dict(FundingAllocation.objects.filter(pool=pool).values_list("participant_id", "amount_fen"))
     assert sum(shares.values()) == 1_000_001
     assert shares == {
@@ -562,20 +551,18 @@ def test_funding_per_grade_sums_to_the_pool(world, participants):
         participants.beta.pk: 250000,
     }  # the vetoed branch: nothing
     with pytest.raises(DomainValidationError) as exc:
-        services.funding_allocate(round=rnd, actor=None, at=world.now)
+        funding_allocate(round=rnd, actor=None, at=world.now)
     assert exc.value.errors[0].code == "allocated"
     with pytest.raises(DomainValidationError):
-        services.funding_pool_set(
-            round=rnd, amount_fen=5, formula="per_grade", params={"model": 1}, actor=None
-        )
+        funding_pool_set(round=rnd, amount_fen=5, formula="per_grade", params={"model": 1}, actor=None)
 
 
 def test_funding_proportional_above_threshold(world, participants):
     rnd = _published(world, participants)
-    services.funding_pool_set(
+    funding_pool_set(
         round=rnd, amount_fen=1000, formula="proportional", params={"threshold": "90"}, actor=None
     )
-    pool = services.funding_allocate(round=rnd, actor=None, at=world.now)
+    pool = funding_allocate(round=rnd, actor=None, at=world.now)
     shares = dict(FundingAllocation.objects.filter(pool=pool).values_list("participant_id", "amount_fen"))
     # alpha 100 -> 10 points above, beta 93 -> 3 points above: 1000 * 10/13 = 769.23, * 3/13 = 230.77
     assert shares == {participants.alpha.pk: 769, participants.beta.pk: 231}
@@ -583,28 +570,26 @@ def test_funding_proportional_above_threshold(world, participants):
 
 def test_funding_refuses_bad_input_and_unpublished_rounds(world):
     with pytest.raises(DomainValidationError) as exc:
-        services.funding_pool_set(
+        funding_pool_set(
             round=world.round, amount_fen=0, formula="per_grade", params={"star1": 5}, actor=None
         )
     assert fields(exc) == {"amount_fen", "params.star1"}
     with pytest.raises(DomainValidationError) as exc:
-        services.funding_pool_set(
+        funding_pool_set(
             round=world.round, amount_fen=10, formula="proportional", params={"threshold": "200"}, actor=None
         )
     assert fields(exc) == {"params.threshold"}
-    services.funding_pool_set(
-        round=world.round, amount_fen=10, formula="per_grade", params={"model": 1}, actor=None
-    )
+    funding_pool_set(round=world.round, amount_fen=10, formula="per_grade", params={"model": 1}, actor=None)
     with pytest.raises(DomainValidationError) as exc:
-        services.funding_allocate(round=world.round, actor=None, at=world.now)
+        funding_allocate(round=world.round, actor=None, at=world.now)
     assert exc.value.errors[0].code == "not_published"
     assert not FundingAllocation.objects.exists()
 
 
 def test_participants_in_a_round_are_unique(world, participants):
-    from assessment.services import UnitRef
+    from assessment.services.rounds import UnitRef
 
     with pytest.raises(DomainValidationError) as exc:
-        services.round_participants_add(round=world.round, units=[UnitRef(world.beta)], actor=None)
+        round_participants_add(round=world.round, units=[UnitRef(world.beta)], actor=None)
     assert exc.value.errors[0].code == "duplicate"
     assert RoundParticipant.objects.filter(round=world.round).count() == 3

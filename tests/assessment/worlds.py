@@ -11,26 +11,33 @@ from graphql_relay import to_global_id
 def _simple_standard(issuer, code: str, name: str, *, inspection_items: bool = False):
     """A one-item 10-point standard with one gate-free grade (a unit with full marks gets 合格); with
     `inspection_items` its items are the walk's hinted codes: A1 (spot-checked) and the veto item V1."""
-    from assessment import services
+    from assessment.services.standards import (
+        GradeInput,
+        ItemInput,
+        SectionInput,
+        StandardContent,
+        standard_create,
+        standard_publish,
+    )
 
     if inspection_items:
         items = [
-            services.ItemInput("A1", "建家基本条件", D(10), spot_check=True),
-            services.ItemInput("V1", "无拖欠工资（一票否决）", D(0), "full_or_zero", veto=True),
+            ItemInput("A1", "建家基本条件", D(10), spot_check=True),
+            ItemInput("V1", "无拖欠工资（一票否决）", D(0), "full_or_zero", veto=True),
         ]
     else:
-        items = [services.ItemInput("X1", "建家基本条件", D(10))]
-    content = services.StandardContent(
+        items = [ItemInput("X1", "建家基本条件", D(10))]
+    content = StandardContent(
         code=code,
         name=name,
         year=2026,
         applies_to_branches=inspection_items,
         base_max_points=D(10),
-        sections=[services.SectionInput("基本条件", items)],
-        grades=[services.GradeInput("qualified", D(5))],
+        sections=[SectionInput("基本条件", items)],
+        grades=[GradeInput("qualified", D(5))],
     )
-    standard = services.standard_create(issuer=issuer, content=content, actor=None)
-    return services.standard_publish(standard=standard, actor=None, at=standard.created_at)
+    standard = standard_create(issuer=issuer, content=content, actor=None)
+    return standard_publish(standard=standard, actor=None, at=standard.created_at)
 
 
 def assessment_audit_objects(union, *, county) -> list[str]:
@@ -45,24 +52,25 @@ def assessment_audit_objects(union, *, county) -> list[str]:
     from django.utils import timezone
     from django_tenants.utils import schema_context
 
-    from assessment import services
     from assessment.models import RoundParticipant
+    from assessment.services.rounds import UnitRef, participant_self_scores_submit, round_open
+    from assessment.services.standards import (
+        standard_create,
+        standard_publish,
+    )
+    from assessment.services.titles import title_award
     from assessment.sheets import fujian_home_standard
     from organisation.models import Branch
 
     now = timezone.now()
-    draft = services.standard_create(
-        issuer=county, content=fujian_home_standard(code="audit-draft"), actor=None
-    )
-    published = services.standard_create(
-        issuer=county, content=fujian_home_standard(code="audit-fj"), actor=None
-    )
-    services.standard_publish(standard=published, actor=None, at=now)
+    draft = standard_create(issuer=county, content=fujian_home_standard(code="audit-draft"), actor=None)
+    published = standard_create(issuer=county, content=fujian_home_standard(code="audit-fj"), actor=None)
+    standard_publish(standard=published, actor=None, at=now)
     with schema_context(union.schema_name):
         home = Branch.objects.create(name="审计职工小家", is_small_home=True)
         starred = Branch.objects.create(name="审计星级小家", is_small_home=True)
     inspection_standard = _simple_standard(county, "audit-insp", "审计验收标准", inspection_items=True)
-    open_round = services.round_open(
+    open_round = round_open(
         organiser=county,
         standard=inspection_standard,
         name="审计验收批次",
@@ -70,29 +78,29 @@ def assessment_audit_objects(union, *, county) -> list[str]:
         appraisal_due=now + timedelta(days=30),
         inspection_due=now + timedelta(days=60),
         # The branch's 职工小家 only: roundAddUnits (units = [the union]) then adds the union's 职工之家.
-        units=[services.UnitRef(union, home.pk)],
+        units=[UnitRef(union, home.pk)],
         actor=None,
     )
     inspected = RoundParticipant.objects.get(round=open_round, union=union, branch_id=home.pk)
 
     simple = _simple_standard(county, "audit-simple", "审计简易标准")
-    done_round = services.round_open(
+    done_round = round_open(
         organiser=county,
         standard=simple,
         name="审计已验收批次",
         self_assessment_due=now - timedelta(days=3),
         appraisal_due=now - timedelta(days=3),
         inspection_due=now - timedelta(days=1),
-        units=[services.UnitRef(union)],
+        units=[UnitRef(union)],
         actor=None,
     )
     done = RoundParticipant.objects.get(round=done_round, union=union)
-    services.participant_self_scores_submit(
+    participant_self_scores_submit(
         participant=done, scores={"X1": D(10)}, actor=None, at=now - timedelta(days=4)
     )
 
     today = timezone.localdate()
-    advanced = services.title_award(
+    advanced = title_award(
         union=union,
         branch_id=home.pk,
         grade="advanced",
@@ -101,7 +109,7 @@ def assessment_audit_objects(union, *, county) -> list[str]:
         valid_until=today + timedelta(days=700),
         actor=None,
     )
-    star = services.title_award(
+    star = title_award(
         union=union,
         branch_id=starred.pk,
         grade="star3",
@@ -127,43 +135,46 @@ def assessment_victim_objects(*, union, county) -> tuple[list[str], list[str]]:
     may see)."""
     from django.utils import timezone
 
-    from assessment import services
     from assessment.models import RoundParticipant, Title
+    from assessment.services.funding import funding_allocate, funding_pool_set
+    from assessment.services.inspection import deduction_add
+    from assessment.services.results import round_publish, round_score
+    from assessment.services.rounds import UnitRef, participant_self_scores_submit, round_open
 
     now = timezone.now()
     standard = _simple_standard(county, "victim-home", "受害县建家标准")
-    open_round = services.round_open(
+    open_round = round_open(
         organiser=county,
         standard=standard,
         name="受害县职工之家验收",
         self_assessment_due=now + timedelta(days=30),
         appraisal_due=now + timedelta(days=30),
         inspection_due=now + timedelta(days=60),
-        units=[services.UnitRef(union)],
+        units=[UnitRef(union)],
         actor=None,
     )
     participant = RoundParticipant.objects.get(round=open_round, union=union)
-    services.participant_self_scores_submit(participant=participant, scores={"X1": D(9)}, actor=None, at=now)
-    services.deduction_add(participant=participant, reason="受害者台账缺页", actor=None, at=now)
+    participant_self_scores_submit(participant=participant, scores={"X1": D(9)}, actor=None, at=now)
+    deduction_add(participant=participant, reason="受害者台账缺页", actor=None, at=now)
 
-    done_round = services.round_open(
+    done_round = round_open(
         organiser=county,
         standard=standard,
         name="受害县已公布批次",
         self_assessment_due=now + timedelta(days=1),
         appraisal_due=now + timedelta(days=1),
         inspection_due=now + timedelta(days=2),
-        units=[services.UnitRef(union)],
+        units=[UnitRef(union)],
         actor=None,
     )
     done = RoundParticipant.objects.get(round=done_round, union=union)
-    services.participant_self_scores_submit(participant=done, scores={"X1": D(10)}, actor=None, at=now)
-    services.round_score(round=done_round, actor=None, at=now)
-    services.round_publish(round=done_round, actor=None, at=now)
-    services.funding_pool_set(
+    participant_self_scores_submit(participant=done, scores={"X1": D(10)}, actor=None, at=now)
+    round_score(round=done_round, actor=None, at=now)
+    round_publish(round=done_round, actor=None, at=now)
+    funding_pool_set(
         round=done_round, amount_fen=100000, formula="per_grade", params={"qualified": 1}, actor=None
     )
-    services.funding_allocate(round=done_round, actor=None, at=now)
+    funding_allocate(round=done_round, actor=None, at=now)
     title = Title.objects.get(union=union, status="active")
     ids = [
         to_global_id("AssessmentStandard", standard.pk),

@@ -7,6 +7,8 @@ scores, deductions and vetoes; titles are managed by whoever manages the awardin
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import graphene
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +19,22 @@ from api.core import ids
 from api.core.access import node_for, union_for
 from api.core.errors import field_not_found
 from api.core.mutations import BaseMutation
-from assessment import services
 from assessment.models import RoundParticipant
+from assessment.services.funding import funding_allocate, funding_pool_set
+from assessment.services.inspection import deduction_add, inspection_scores_set, veto_record
+from assessment.services.results import round_publish, round_score
+from assessment.services.rounds import UnitRef, round_open, round_participants_add
+from assessment.services.standards import (
+    GradeInput,
+    ItemInput,
+    SectionInput,
+    StandardContent,
+    standard_create,
+    standard_new_version,
+    standard_publish,
+    standard_update,
+)
+from assessment.services.titles import title_award, title_downgrade, title_review, title_revoke
 from unionhub.errors import DomainValidationError
 
 from .types import (
@@ -111,25 +127,25 @@ class AssessmentStandardCreateInput(AssessmentStandardContentInput):
     standard_code = graphene.String(required=True, description="Identifies the standard across versions.")
 
 
-def _content(data, code: str) -> services.StandardContent:
+def _content(data, code: str) -> StandardContent:
     def decimal(value, default=None):
         return default if value is None else value
 
-    return services.StandardContent(
+    return StandardContent(
         code=code,
         name=data["name"],
         year=data["year"],
         unit_types=tuple(data.get("unit_types") or ()),
         applies_to_branches=bool(data.get("applies_to_branches")),
         base_max_points=data["base_max_points"],
-        bonus_cap=decimal(data.get("bonus_cap"), services.Decimal(0)),
-        deduction_points=decimal(data.get("deduction_points"), services.Decimal(1)),
-        deduction_cap=decimal(data.get("deduction_cap"), services.Decimal(0)),
+        bonus_cap=decimal(data.get("bonus_cap"), Decimal(0)),
+        deduction_points=decimal(data.get("deduction_points"), Decimal(1)),
+        deduction_cap=decimal(data.get("deduction_cap"), Decimal(0)),
         sections=[
-            services.SectionInput(
+            SectionInput(
                 title=section["title"],
                 items=[
-                    services.ItemInput(
+                    ItemInput(
                         code=item["item_code"],
                         text=item["text"],
                         max_points=item["max_points"],
@@ -148,7 +164,7 @@ def _content(data, code: str) -> services.StandardContent:
             for section in data["sections"]
         ],
         grades=[
-            services.GradeInput(
+            GradeInput(
                 code=_value(grade["grade"]),
                 name=grade.get("name") or "",
                 min_score=grade["min_score"],
@@ -182,7 +198,7 @@ class AssessmentStandardCreate(BaseMutation):
             issuer = node_for(context, input["issuer"], Perm.NODE_MANAGE)
         except AccessDenied:
             raise field_not_found("issuer") from None
-        standard = services.standard_create(
+        standard = standard_create(
             issuer=issuer, content=_content(input, input["standard_code"]), actor=context.actor
         )
         return {"standard": standard}
@@ -200,7 +216,7 @@ class AssessmentStandardUpdate(BaseMutation):
     @classmethod
     def perform(cls, info, context, id, input):
         standard = _managed_standard(context, id)
-        updated = services.standard_update(
+        updated = standard_update(
             standard=standard, content=_content(input, standard.code), actor=context.actor
         )
         return {"standard": updated}
@@ -217,9 +233,7 @@ class AssessmentStandardPublish(BaseMutation):
     @classmethod
     def perform(cls, info, context, id):
         standard = _managed_standard(context, id)
-        return {
-            "standard": services.standard_publish(standard=standard, actor=context.actor, at=timezone.now())
-        }
+        return {"standard": standard_publish(standard=standard, actor=context.actor, at=timezone.now())}
 
 
 class AssessmentStandardNewVersion(BaseMutation):
@@ -233,7 +247,7 @@ class AssessmentStandardNewVersion(BaseMutation):
     @classmethod
     def perform(cls, info, context, id):
         standard = _managed_standard(context, id)
-        return {"standard": services.standard_new_version(standard=standard, actor=context.actor)}
+        return {"standard": standard_new_version(standard=standard, actor=context.actor)}
 
 
 # --- Rounds --------------------------------------------------------------------------------------------------------
@@ -244,7 +258,7 @@ class AssessmentUnitInput(graphene.InputObjectType):
     branch = graphene.ID(description="One of its branches (职工小家); omitted = the union's 职工之家.")
 
 
-def _units(context, units) -> list[services.UnitRef]:
+def _units(context, units) -> list[UnitRef]:
     refs = []
     for unit in units:
         try:
@@ -256,11 +270,11 @@ def _units(context, units) -> list[services.UnitRef]:
             branch_id = ids.decode_tenant_global_id(unit["branch"], BRANCH, union.pk)
             if branch_id is None:
                 raise DomainValidationError.single("units", "unknown_branch", _("所选分会不属于该工会。"))
-        refs.append(services.UnitRef(union=union, branch_id=branch_id))
+        refs.append(UnitRef(union=union, branch_id=branch_id))
     return refs
 
 
-def _eligible_units(organiser, standard, *, exclude_round=None) -> list[services.UnitRef]:
+def _eligible_units(organiser, standard, *, exclude_round=None) -> list[UnitRef]:
     """Every active union under the organiser whose unit type the standard covers (the default participants)."""
     from federations.models import Union, UnionStatus
 
@@ -272,7 +286,7 @@ def _eligible_units(organiser, standard, *, exclude_round=None) -> list[services
     if exclude_round is not None:
         taken = RoundParticipant.objects.filter(round=exclude_round, branch_id=0).values("union_id")
         unions = unions.exclude(pk__in=taken)
-    return [services.UnitRef(union=union) for union in unions]
+    return [UnitRef(union=union) for union in unions]
 
 
 class AssessmentRoundOpenInput(graphene.InputObjectType):
@@ -313,7 +327,7 @@ class AssessmentRoundOpen(BaseMutation):
             raise field_not_found("organiser") from None
         units = input.get("units")
         refs = _units(context, units) if units is not None else _eligible_units(organiser, standard)
-        rnd = services.round_open(
+        rnd = round_open(
             organiser=organiser,
             standard=standard,
             name=input["name"],
@@ -349,7 +363,7 @@ class AssessmentRoundAddUnits(BaseMutation):
             refs = _units(context, units)
         else:
             refs = _eligible_units(rnd.organiser, rnd.standard, exclude_round=rnd)
-        added = services.round_participants_add(round=rnd, units=refs, actor=context.actor)
+        added = round_participants_add(round=rnd, units=refs, actor=context.actor)
         return {"round": rnd, "added": len(added)}
 
 
@@ -364,7 +378,7 @@ class AssessmentRoundScore(BaseMutation):
     @classmethod
     def perform(cls, info, context, round):
         rnd = _managed_round(context, round)
-        return {"round": services.round_score(round=rnd, actor=context.actor, at=timezone.now())}
+        return {"round": round_score(round=rnd, actor=context.actor, at=timezone.now())}
 
 
 class AssessmentRoundPublish(BaseMutation):
@@ -378,7 +392,7 @@ class AssessmentRoundPublish(BaseMutation):
     @classmethod
     def perform(cls, info, context, round):
         rnd = _managed_round(context, round)
-        return {"round": services.round_publish(round=rnd, actor=context.actor, at=timezone.now())}
+        return {"round": round_publish(round=rnd, actor=context.actor, at=timezone.now())}
 
 
 # --- Inspection ----------------------------------------------------------------------------------------------------
@@ -411,7 +425,7 @@ class AssessmentInspectionScoreSet(BaseMutation):
         codes = [score["item_code"] for score in scores]
         if len(set(codes)) != len(codes):
             raise DomainValidationError.single("scores", "duplicate", _("同一条目只能填写一次。"))
-        services.inspection_scores_set(
+        inspection_scores_set(
             participant=row,
             scores={score["item_code"]: score["score"] for score in scores},
             notes={score["item_code"]: score.get("note") or "" for score in scores},
@@ -435,7 +449,7 @@ class AssessmentDeductionAdd(BaseMutation):
     @classmethod
     def perform(cls, info, context, participant, reason, item_code=None, points=None):
         row = _inspected(context, participant)
-        deduction = services.deduction_add(
+        deduction = deduction_add(
             participant=row,
             reason=reason,
             points=points,
@@ -459,7 +473,7 @@ class AssessmentVetoRecord(BaseMutation):
     @classmethod
     def perform(cls, info, context, participant, reason, veto_item_code=None):
         row = _inspected(context, participant)
-        veto = services.veto_record(
+        veto = veto_record(
             participant=row, reason=reason, item_code=veto_item_code, actor=context.actor, at=timezone.now()
         )
         return {"veto": veto}
@@ -504,7 +518,7 @@ class AssessmentFundingPoolSet(BaseMutation):
                 params[_value(entry["grade"])] = entry["amount_fen"]
         else:
             params = {"threshold": input.get("threshold")}
-        pool = services.funding_pool_set(
+        pool = funding_pool_set(
             round=rnd, amount_fen=int(amount), formula=formula, params=params, actor=context.actor
         )
         return {"funding_pool": pool}
@@ -521,7 +535,7 @@ class AssessmentFundingAllocate(BaseMutation):
     @classmethod
     def perform(cls, info, context, round):
         rnd = _managed_round(context, round)
-        return {"funding_pool": services.funding_allocate(round=rnd, actor=context.actor, at=timezone.now())}
+        return {"funding_pool": funding_allocate(round=rnd, actor=context.actor, at=timezone.now())}
 
 
 # --- Titles --------------------------------------------------------------------------------------------------------
@@ -566,7 +580,7 @@ class HomeTitleAward(BaseMutation):
                     raise DomainValidationError.single(
                         "branch", "unknown_branch", _("所选分会不属于该工会。")
                     )
-        title = services.title_award(
+        title = title_award(
             union=target,
             branch_id=branch_id,
             grade=_value(input["grade"]),
@@ -598,9 +612,7 @@ class HomeTitleReview(BaseMutation):
     @classmethod
     def perform(cls, info, context, title, effective_on, note=None):
         row = _managed_title(context, title)
-        return {
-            "title": services.title_review(title=row, on=effective_on, reason=note or "", actor=context.actor)
-        }
+        return {"title": title_review(title=row, on=effective_on, reason=note or "", actor=context.actor)}
 
 
 class HomeTitleDowngrade(BaseMutation):
@@ -617,7 +629,7 @@ class HomeTitleDowngrade(BaseMutation):
     @classmethod
     def perform(cls, info, context, title, to_grade, effective_on, reason):
         row = _managed_title(context, title)
-        new = services.title_downgrade(
+        new = title_downgrade(
             title=row, to_grade=_value(to_grade), on=effective_on, reason=reason, actor=context.actor
         )
         return {"title": new}
@@ -634,9 +646,7 @@ class HomeTitleRevoke(BaseMutation):
     @classmethod
     def perform(cls, info, context, title, effective_on, reason):
         row = _managed_title(context, title)
-        return {
-            "title": services.title_revoke(title=row, on=effective_on, reason=reason, actor=context.actor)
-        }
+        return {"title": title_revoke(title=row, on=effective_on, reason=reason, actor=context.actor)}
 
 
 class AssessmentMutations(graphene.ObjectType):

@@ -1,0 +1,146 @@
+"""Inspection (验收): inspection scores, deductions and veto findings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from unionhub.errors import DomainValidationError, FieldError
+
+from ..models import (
+    Deduction,
+    InspectionScore,
+    RoundParticipant,
+    RoundStatus,
+    StandardItem,
+    VetoFinding,
+)
+from ..scores import CENT, as_decimal, item_score_error
+from .common import _actor_id, _error, _locked_participant
+from .standards import _points_error
+
+# --- Inspection (验收) -------------------------------------------------------------------------------------------
+
+
+def _check_inspection_open(row: RoundParticipant, at) -> None:
+    if row.round.status == RoundStatus.PUBLISHED:
+        raise _error("participant", "round_closed", _("该考核批次结果已公布，不能再验收评分。"))
+    if at > row.round.inspection_due:
+        raise _error("participant", "deadline_passed", _("已超过验收截止时间，不能再验收评分。"))
+
+
+def inspection_scores_set(
+    *,
+    participant: RoundParticipant,
+    scores: Mapping[str, Decimal],
+    notes: Mapping[str, str] | None = None,
+    actor,
+    at,
+) -> list[InspectionScore]:
+    """Record (or correct) an inspector's acceptance scores for some items; all or nothing."""
+    notes = notes or {}
+    with transaction.atomic():
+        row = _locked_participant(participant)
+        _check_inspection_open(row, at)
+        if not scores:
+            raise _error("scores", "required", _("请至少填写一个条目的验收得分。"))
+        items = {item.code: item for item in StandardItem.objects.filter(standard_id=row.round.standard_id)}
+        errors: list[FieldError] = []
+        for code, value in scores.items():
+            item = items.get(code)
+            if item is None:
+                errors.append(
+                    FieldError(
+                        f"scores.{code}", "unknown_item", _("考核标准中没有条目 %(code)s。") % {"code": code}
+                    )
+                )
+                continue
+            error = item_score_error(item, value, f"scores.{code}")
+            if error:
+                errors.append(error)
+            if len(notes.get(code, "") or "") > 1000:
+                errors.append(FieldError(f"notes.{code}", "too_long", _("说明不能超过1000个字。")))
+        if errors:
+            raise DomainValidationError(errors)
+        inspector = _actor_id(actor)
+        rows = [
+            InspectionScore(
+                participant=row,
+                item=items[code],
+                score=as_decimal(value).quantize(CENT),
+                note=notes.get(code, "") or "",
+                inspector_id=inspector,
+                scored_at=at,
+            )
+            for code, value in scores.items()
+        ]
+        return InspectionScore.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["participant", "item"],
+            update_fields=["score", "note", "inspector_id", "scored_at"],
+        )
+
+
+def _reason_error(reason: str) -> None:
+    if not reason or not reason.strip():
+        raise _error("reason", "required", _("请填写原因。"))
+    if len(reason) > 1000:
+        raise _error("reason", "too_long", _("原因不能超过1000个字。"))
+
+
+def deduction_add(
+    *, participant: RoundParticipant, reason: str, points=None, item_code: str | None = None, actor, at
+) -> Deduction:
+    """A spot-check deduction (default: the standard's points per failure); the cap applies when scoring."""
+    with transaction.atomic():
+        row = _locked_participant(participant)
+        _check_inspection_open(row, at)
+        _reason_error(reason)
+        standard = row.round.standard
+        if points is None:
+            value = standard.deduction_points
+        else:
+            value, error = _points_error(points, "points", _("扣分"), positive=True)
+            if error:
+                raise DomainValidationError([error])
+        item = None
+        if item_code:
+            item = StandardItem.objects.filter(standard=standard, code=item_code).first()
+            if item is None or not item.spot_check:
+                raise _error(
+                    "item_code", "not_spot_check", _("条目 %(code)s 不是抽查扣分项。") % {"code": item_code}
+                )
+        if value <= 0:
+            raise _error("points", "min_value", _("扣分须大于 0。"))
+        return Deduction.objects.create(
+            participant=row,
+            item=item,
+            points=value,
+            reason=reason.strip(),
+            inspector_id=_actor_id(actor),
+            created_at=at,
+        )
+
+
+def veto_record(
+    *, participant: RoundParticipant, reason: str, item_code: str | None = None, actor, at
+) -> VetoFinding:
+    """A 一票否决 finding with its reason (e.g. a serious collective labour incident)."""
+    with transaction.atomic():
+        row = _locked_participant(participant)
+        _check_inspection_open(row, at)
+        _reason_error(reason)
+        item = None
+        if item_code:
+            item = StandardItem.objects.filter(standard_id=row.round.standard_id, code=item_code).first()
+            if item is None or not item.veto:
+                raise _error(
+                    "item_code", "not_veto", _("条目 %(code)s 不是一票否决项。") % {"code": item_code}
+                )
+        return VetoFinding.objects.create(
+            participant=row, item=item, reason=reason.strip(), inspector_id=_actor_id(actor), created_at=at
+        )
