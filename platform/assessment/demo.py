@@ -7,14 +7,28 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal as D
 
+from django.utils import timezone
+
+from .models import Round, RoundParticipant, ScoringMethod, Standard, StandardItem, StandardStatus
+from .services.funding import funding_allocate, funding_pool_set
+from .services.inspection import deduction_add, inspection_scores_set, veto_record
+from .services.results import round_publish, round_score
+from .services.rounds import (
+    UnitRef,
+    participant_appraisal_add,
+    participant_appraisal_invited_set,
+    participant_self_scores_submit,
+    round_open,
+)
+from .services.standards import standard_create, standard_publish
+from .sheets import fujian_home_standard
+
 ROUND_NAME = "年度模范职工之家建设验收"
 STANDARD_CODE = "fj-model-home"
 
 
 def _scores(standard, union_index: int) -> dict:
     """Deterministic, varied self scores: a few items short of full marks depending on the union."""
-    from .models import ScoringMethod, StandardItem
-
     scores = {}
     for position, item in enumerate(StandardItem.objects.filter(standard=standard).order_by("position")):
         if item.bonus:
@@ -30,22 +44,6 @@ def _scores(standard, union_index: int) -> dict:
 
 def demo_assessment_load(*, county, unions_by_slug: dict) -> int:
     """Returns how many rounds were created (0 on a second run)."""
-    from django.utils import timezone
-
-    from .models import Round, RoundParticipant, Standard, StandardStatus
-    from .services.funding import funding_allocate, funding_pool_set
-    from .services.inspection import deduction_add, inspection_scores_set, veto_record
-    from .services.results import round_publish, round_score
-    from .services.rounds import (
-        UnitRef,
-        participant_appraisal_add,
-        participant_appraisal_invited_set,
-        participant_self_scores_submit,
-        round_open,
-    )
-    from .services.standards import standard_create, standard_publish
-    from .sheets import fujian_home_standard
-
     now = timezone.now()
     year = timezone.localdate().year
     name = f"{year - 1}{ROUND_NAME}"

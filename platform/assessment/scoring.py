@@ -9,7 +9,16 @@ from rollup import indicators
 from rollup.models import LiveFact
 
 from . import engine
-from .models import Deduction, Grade, InspectionScore, RoundParticipant, StandardItem, Title, TitleStatus
+from .models import (
+    Deduction,
+    Grade,
+    InspectionScore,
+    RoundParticipant,
+    StandardItem,
+    Title,
+    TitleStatus,
+    VetoFinding,
+)
 
 
 def standard_spec(standard) -> engine.StandardSpec:
@@ -69,7 +78,6 @@ def round_inputs(rnd, *, on: date) -> list[tuple[RoundParticipant, engine.Inputs
     ):
         deductions[participant_id].append(points)
     vetoes: dict[int, list] = defaultdict(list)
-    from .models import VetoFinding
 
     for participant_id, reason in (
         VetoFinding.objects.filter(participant__round=rnd)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
 
-from .models import RoundParticipant, StandardItem
+from accounts.access import Perm
+from federations.models import FederationNode, Union
+
+from .models import Result, Round, RoundParticipant, RoundStatus, Standard, StandardItem, Title
 
 
 def appraisal_breakdown_withheld(responses: int) -> bool:
@@ -46,12 +50,6 @@ def _ancestor_ids(path: str) -> list[int]:
 def standard_list(*, actor, union=None):
     """Standards the actor may see: issued by a node it sees, or by a federation above one of its nodes (a county
     uses its city's standard). None on a union host (standards are federation data)."""
-    from django.db.models import Q
-
-    from accounts.access import Perm
-
-    from .models import Standard
-
     if union is not None:
         return Standard.objects.none()
     if actor.can_globally(Perm.NODE_VIEW):
@@ -65,20 +63,12 @@ def standard_list(*, actor, union=None):
 
 
 def _node_ids_query(actor):
-    from accounts.access import Perm
-    from federations.models import FederationNode
-
     return FederationNode.objects.filter(actor.node_filter(Perm.NODE_VIEW)).values("pk")
 
 
 def participant_list(*, actor, union=None):
     """Participants the actor may see. Public host: unions it may inspect (a federation's subtree, inspectors
     included). Union host: that union's own rows, once it may see the union."""
-    from accounts.access import Perm
-    from federations.models import Union
-
-    from .models import RoundParticipant
-
     rows = RoundParticipant.objects.all()
     if union is not None:
         if not actor.can_on_union(Perm.UNION_VIEW, union):
@@ -94,10 +84,6 @@ def participant_list(*, actor, union=None):
 
 def round_list(*, actor, union=None):
     """Rounds the actor may see: organised by a node it sees, or with a participant it may see."""
-    from django.db.models import Exists, OuterRef, Q
-
-    from .models import Round
-
     participants = participant_list(actor=actor, union=union).filter(round_id=OuterRef("pk"))
     if union is not None:
         return Round.objects.filter(Exists(participants))
@@ -106,8 +92,6 @@ def round_list(*, actor, union=None):
 
 def result_list(*, actor, union=None):
     """Results the actor may see: those of visible participants; a union sees its own only once published."""
-    from .models import Result, RoundStatus
-
     rows = Result.objects.filter(participant__in=participant_list(actor=actor, union=union).values("pk"))
     if union is not None:
         rows = rows.filter(round__status=RoundStatus.PUBLISHED)
@@ -115,11 +99,6 @@ def result_list(*, actor, union=None):
 
 
 def title_list(*, actor, union=None):
-    from accounts.access import Perm
-    from federations.models import Union
-
-    from .models import Title
-
     if union is not None:
         if not actor.can_on_union(Perm.UNION_VIEW, union):
             return Title.objects.none()

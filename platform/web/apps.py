@@ -8,7 +8,7 @@ class WebConfig(AppConfig):
 
     def ready(self):
         # The Django admin is for platform staff: name it in Chinese (Django's own admin strings follow
-        # LANGUAGE_CODE zh-hans).
+        # LANGUAGE_CODE zh-hans). Imported here: the admin package loads models, so not before the app registry is ready.
         from django.contrib import admin
 
         admin.site.site_header = _("工会云平台管理")

@@ -6,6 +6,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from drives.links import link_token
+from drives.models import Drive
+from drives.services import TargetSpec, drive_create
+from people.identity import check_character
+from recruitment.models import Application
+from recruitment.services import application_submit
+
 DRIVE_NAME = "新就业形态劳动者入会集中行动"
 APPLICANTS = (("孙丽", "19950314", True), ("周杰", "19920708", False))
 QUEUE_UNION = "huarui-jixie"
@@ -13,16 +23,6 @@ QUEUE_UNION = "huarui-jixie"
 
 def demo_web_load(*, county, unions_by_slug: dict) -> int:
     """Returns how many rows were created (0 on a second run)."""
-    from django.utils import timezone
-    from django_tenants.utils import schema_context
-
-    from drives.links import link_token
-    from drives.models import Drive
-    from drives.services import TargetSpec, drive_create
-    from people.identity import check_character
-    from recruitment.models import Application
-    from recruitment.services import application_submit
-
     created = 0
     today = timezone.localdate()
     drive = Drive.objects.filter(owner_node=county, name=DRIVE_NAME).first()

@@ -10,6 +10,7 @@ from graphql import graphql_sync
 
 from api.core.context import GraphQLContext
 from api.core.view import SyncExecutionContext
+from api.schema import schema
 
 
 @dataclass
@@ -26,8 +27,6 @@ def run_mutation(request, document: str, variables: dict, *, field_name: str) ->
     """Run one mutation `document` as the signed-in user of `request`; `field_name` is the mutation's root field.
 
     Uploaded files stay on `request.FILES`, where mutations taking multipart uploads look for them."""
-    from api.schema import schema
-
     result = graphql_sync(
         schema.graphql_schema,
         document,

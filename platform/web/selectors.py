@@ -16,8 +16,10 @@ from accounts.access import Actor, Perm
 from drives.selectors import drive_list
 from federations.models import FederationNode, Union, UnionStatus
 from federations.selectors import node_list
+from modelworker_care import selectors as care
 from rollup import indicators as ind
 from rollup.models import LiveFact
+from rollup.selectors import rollup_tree
 
 
 @dataclass
@@ -228,7 +230,6 @@ def data_quality_by_subunit(*, node, year: str) -> list[tuple[str, int, int, obj
     """[(sub-unit name, records passing the checks, holding records, 会员信息合格率 %)] for the children of `node`
     (already authorised: rollup_tree reads its whole subtree, as GraphQL's roll-up does for a visible node).
     Only the children are shown, so the tree is cut there (their figures still cover their whole subtrees)."""
-    from rollup.selectors import rollup_tree
 
     tree = rollup_tree(
         node=node,
@@ -248,7 +249,6 @@ def data_quality_by_subunit(*, node, year: str) -> list[tuple[str, int, int, obj
 def modelworkers_due(*, actor: Actor, today: date, node=None, union=None, days: int = 60):
     """Model workers' terms and benefits due in the next `days` days (and overdue ones), from
     modelworker_care.selectors.due_calendar over the workers the actor may see (as GraphQL `modelWorkerDue`)."""
-    from modelworker_care import selectors as care
 
     workers = care.workers_visible(actor, union=union, node=node)
     start, end = care.due_window(today=today, days=days, include_overdue=True)

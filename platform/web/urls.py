@@ -2,18 +2,28 @@
 
 from django.urls import path
 
-from . import views
+from .views import (
+    applications,
+    dashboard,
+    drives,
+    imports,
+    members,
+    modelworkers,
+    reports,
+    selfassessment,
+    tokens,
+)
 
 urlpatterns = [
-    path("", views.home, name="web-home"),
-    path("members/", views.members, name="web-members"),
-    path("imports/", views.imports, name="web-imports"),
-    path("applications/", views.applications, name="web-applications"),
-    path("drives/", views.drives, name="web-drives"),
-    path("drives/<int:drive_id>/", views.drive_detail, name="web-drive"),
-    path("tokens/", views.tokens, name="web-tokens"),
-    path("modelworkers/", views.modelworkers, name="web-modelworkers"),
-    path("nominations/", views.nominations, name="web-nominations"),
-    path("reports/", views.reports, name="web-reports"),
-    path("selfassessment/", views.selfassessment, name="web-selfassessment"),
+    path("", dashboard.home, name="web-home"),
+    path("members/", members.members, name="web-members"),
+    path("imports/", imports.imports, name="web-imports"),
+    path("applications/", applications.applications, name="web-applications"),
+    path("drives/", drives.drives, name="web-drives"),
+    path("drives/<int:drive_id>/", drives.drive_detail, name="web-drive"),
+    path("tokens/", tokens.tokens, name="web-tokens"),
+    path("modelworkers/", modelworkers.modelworkers, name="web-modelworkers"),
+    path("nominations/", modelworkers.nominations, name="web-nominations"),
+    path("reports/", reports.reports, name="web-reports"),
+    path("selfassessment/", selfassessment.selfassessment, name="web-selfassessment"),
 ]

@@ -227,18 +227,18 @@ def test_members_list_search_and_filters(world, django_assert_max_num_queries):
 
 
 def test_members_list_pages_with_a_fixed_query_count(world, django_assert_max_num_queries, settings):
-    from web import views
+    from web.views import members
 
     client = _client(world.u1_admin)
     host = world.host(world.u1.slug)
-    views.MEMBER_PAGE_SIZE, original = 4, views.MEMBER_PAGE_SIZE
+    members.MEMBER_PAGE_SIZE, original = 4, members.MEMBER_PAGE_SIZE
     try:
         first = _get(client, "/members/", host).content.decode()
         next_url = re.search(r'href="(\?[^"]*after=\d+)" rel="next"', first).group(1).replace("&amp;", "&")
         with django_assert_max_num_queries(MAX_QUERIES["members"]):
             second = client.get("/members/" + next_url, HTTP_HOST=host).content.decode()
     finally:
-        views.MEMBER_PAGE_SIZE = original
+        members.MEMBER_PAGE_SIZE = original
     assert "王伟" in first and "王伟" not in second and "杨帆" in second
 
 
