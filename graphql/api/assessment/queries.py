@@ -8,6 +8,7 @@ from api.core.access import or_none
 from api.core.pagination import connection_args, empty_connection, paginate_queryset
 from assessment import selectors
 
+from .access import participant_for, round_for, standard_for
 from .loaders import ParticipantResultLoader
 from .types import (
     AssessmentResultConnection,
@@ -20,9 +21,6 @@ from .types import (
     RoundParticipantConnection,
     RoundStatusEnum,
     TitleStatusEnum,
-    participant_for,
-    round_for,
-    standard_for,
 )
 
 

@@ -6,20 +6,24 @@ from decimal import Decimal
 
 import graphene
 
-from accounts.access import AccessDenied
 from api.core import ids
 from api.core.access import or_none
 from api.core.pagination import CountableConnection
 from api.core.types import ModelNode, enum_from_choices
 from assessment import models, selectors
 
+from .access import (
+    BRANCH,
+    PARTICIPANT,
+    ROUND,
+    STANDARD,
+    TITLE,
+    participant_for,
+    round_for,
+    standard_for,
+    title_for,
+)
 from .loaders import ParticipantResultLoader, RoundFundingLoader
-
-STANDARD = "AssessmentStandard"
-ROUND = "AssessmentRound"
-PARTICIPANT = "RoundParticipant"  # the tenant side (api.selfassessment) names participants the same way
-TITLE = "HomeTitle"
-BRANCH = "Branch"
 
 StandardStatusEnum = enum_from_choices(models.StandardStatus, "Draft or published (published = immutable).")
 ScoringMethodEnum = enum_from_choices(models.ScoringMethod, "How an item is scored.")
@@ -28,66 +32,6 @@ RoundStatusEnum = enum_from_choices(models.RoundStatus, "Where a round stands.")
 TitleStatusEnum = enum_from_choices(models.TitleStatus, "Whether a title is still held.")
 TitleEventKindEnum = enum_from_choices(models.TitleEventKind, "What happened to a title.")
 FundingFormulaEnum = enum_from_choices(models.FundingFormula, "How a subsidy pool is split.")
-
-
-def _pk(global_id, type_name):
-    pk = ids.decode_global_id(global_id, type_name)
-    if pk is None:
-        raise AccessDenied
-    return pk
-
-
-def standard_for(context, global_id) -> models.Standard:
-    pk = _pk(global_id, STANDARD)
-    found = selectors.standard_list(actor=context.actor, union=context.union).filter(pk=pk).first()
-    if found is None:
-        raise AccessDenied
-    return found
-
-
-def round_for(context, global_id) -> models.Round:
-    pk = _pk(global_id, ROUND)
-    if context.union is not None and not context.union_visible:
-        raise AccessDenied
-    found = (
-        selectors.round_list(actor=context.actor, union=context.union)
-        .select_related("standard", "organiser")
-        .filter(pk=pk)
-        .first()
-    )
-    if found is None:
-        raise AccessDenied
-    return found
-
-
-def participant_for(context, global_id) -> models.RoundParticipant:
-    pk = _pk(global_id, PARTICIPANT)
-    if context.union is not None and not context.union_visible:
-        raise AccessDenied
-    found = (
-        selectors.participant_list(actor=context.actor, union=context.union)
-        .select_related("round", "round__standard", "union")
-        .filter(pk=pk)
-        .first()
-    )
-    if found is None:
-        raise AccessDenied
-    return found
-
-
-def title_for(context, global_id) -> models.Title:
-    pk = _pk(global_id, TITLE)
-    if context.union is not None and not context.union_visible:
-        raise AccessDenied
-    found = (
-        selectors.title_list(actor=context.actor, union=context.union)
-        .select_related("union", "awarded_by")
-        .filter(pk=pk)
-        .first()
-    )
-    if found is None:
-        raise AccessDenied
-    return found
 
 
 class AssessmentStandardItem(graphene.ObjectType):

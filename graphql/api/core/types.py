@@ -80,3 +80,8 @@ class TenantModelNode(ModelNode):
 def enum_from_choices(choices, description: str):
     """A GraphQL enum over a Django TextChoices class (members are str, so resolvers and filters use them as-is)."""
     return graphene.Enum.from_enum(choices, description=description)
+
+
+def enum_value(value):
+    """The plain value of an enum argument (graphene passes enum members or, from defaults, plain values)."""
+    return getattr(value, "value", value)

@@ -16,6 +16,7 @@ from api.core import ids
 from api.core.access import node_for, union_for
 from api.core.errors import field_not_found
 from api.core.mutations import BaseMutation
+from api.core.types import enum_value
 from modelworker_care import selectors, services
 from modelworker_care.models import AssessmentSide, Notification
 from unionhub.errors import DomainValidationError
@@ -33,10 +34,6 @@ from .types import (
     ModelWorkerLifeEvent,
     RuleLevelEnum,
 )
-
-
-def _value(enum_value):
-    return getattr(enum_value, "value", enum_value)
 
 
 def _worker(context, global_id, field: str = "worker"):
@@ -97,7 +94,7 @@ class ModelWorkerAssessmentSign(BaseMutation):
 
     @classmethod
     def perform(cls, info, context, input):
-        side = _value(input["side"])
+        side = enum_value(input["side"])
         on_behalf = False
         if context.union is None:
             worker = _federation_worker(context, input["worker"])
@@ -114,7 +111,7 @@ class ModelWorkerAssessmentSign(BaseMutation):
             worker=worker,
             year=input["year"],
             side=side,
-            result=_value(input["result"]),
+            result=enum_value(input["result"]),
             notes=input.get("notes") or "",
             signatory=(input.get("signatory") or "") if on_behalf else "",
             on_behalf=on_behalf,
@@ -153,7 +150,7 @@ class ModelWorkerLifeEventRecord(BaseMutation):
                 raise field_not_found("to_union") from None
         event = services.life_event_record(
             worker=worker,
-            kind=_value(input["kind"]),
+            kind=enum_value(input["kind"]),
             occurred_on=input["occurred_on"],
             note=input.get("note") or "",
             to_union=to_union,
@@ -190,7 +187,7 @@ class ModelWorkerAllowanceRuleCreate(BaseMutation):
             raise field_not_found("node") from None
         rule = services.allowance_rule_create(
             node=node,
-            level=_value(input["level"]),
+            level=enum_value(input["level"]),
             effective_from=input["effective_from"],
             monthly_amount_fen=input["monthly_amount_fen"],
             note=input.get("note") or "",
@@ -254,7 +251,7 @@ class ModelWorkerBenefitGive(BaseMutation):
         worker = _federation_worker(context, input["worker"])
         benefit = services.benefit_give(
             worker=worker,
-            kind=_value(input["kind"]),
+            kind=enum_value(input["kind"]),
             year=input.get("year"),
             given_on=input["given_on"],
             amount_fen=input["amount_fen"],

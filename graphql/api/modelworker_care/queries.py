@@ -17,6 +17,7 @@ from accounts.access import AccessDenied, Perm
 from api.core import ids
 from api.core.access import node_for
 from api.core.pagination import connection_args, empty_connection, paginate_list, paginate_queryset
+from api.core.types import enum_value
 from federations.models import FederationNode
 from modelworker_care import selectors
 
@@ -61,10 +62,6 @@ def scope_workers(context, *, node=None, worker=None):
             return None
         queryset = queryset.filter(pk=pk)
     return queryset
-
-
-def _value(enum_value):
-    return getattr(enum_value, "value", enum_value)
 
 
 def _newest_first(queryset):
@@ -176,7 +173,7 @@ class ModelWorkerCareQueries(graphene.ObjectType):
             today=timezone.localdate(), days=days, include_overdue=bool(include_overdue)
         )
         items = selectors.due_calendar(
-            workers=workers, start=start, end=end, kinds=[_value(kind)] if kind is not None else None
+            workers=workers, start=start, end=end, kinds=[enum_value(kind)] if kind is not None else None
         )
         connection = paginate_list(
             items,
@@ -200,7 +197,7 @@ class ModelWorkerCareQueries(graphene.ObjectType):
         workers = scope_workers(info.context, node=node, worker=worker)
         if workers is None:
             return empty_connection(ModelWorkerAssessmentConnection)
-        queryset = selectors.assessment_list(workers=workers, year=year, status=_value(status))
+        queryset = selectors.assessment_list(workers=workers, year=year, status=enum_value(status))
         return _page(info.context, queryset, ModelWorkerAssessmentConnection, first, after)
 
     @staticmethod
@@ -210,7 +207,7 @@ class ModelWorkerCareQueries(graphene.ObjectType):
         workers = scope_workers(info.context, node=node, worker=worker)
         if workers is None:
             return empty_connection(ModelWorkerLifeEventConnection)
-        queryset = selectors.life_event_list(workers=workers, kind=_value(kind))
+        queryset = selectors.life_event_list(workers=workers, kind=enum_value(kind))
         return _page(info.context, queryset, ModelWorkerLifeEventConnection, first, after)
 
     @staticmethod
@@ -220,7 +217,7 @@ class ModelWorkerCareQueries(graphene.ObjectType):
         workers = scope_workers(info.context, node=node, worker=worker)
         if workers is None:
             return empty_connection(ModelWorkerBenefitConnection)
-        queryset = selectors.benefit_list(workers=workers, kind=_value(kind), year=year)
+        queryset = selectors.benefit_list(workers=workers, kind=enum_value(kind), year=year)
         return _page(info.context, queryset, ModelWorkerBenefitConnection, first, after)
 
     @staticmethod
@@ -241,7 +238,7 @@ class ModelWorkerCareQueries(graphene.ObjectType):
             if pk is None:
                 return empty_connection(ModelWorkerAllowanceRuleConnection)
             nodes = nodes.filter(pk=pk)
-        queryset = selectors.allowance_rule_list(nodes=nodes, level=_value(level)).order_by("pk")
+        queryset = selectors.allowance_rule_list(nodes=nodes, level=enum_value(level)).order_by("pk")
         return paginate_queryset(
             queryset, ModelWorkerAllowanceRuleConnection, keys=("pk",), first=first, after=after
         )
