@@ -14,10 +14,17 @@ from api.core.pagination import connection_args, empty_connection, paginate_quer
 from modelworkers import selectors
 from modelworkers.models import ModelWorkerStatusChange, NominationAttachment, RevocationDocument
 
-from .types import (
+from .access import (
     AWARD_BATCH,
     MODEL_WORKER,
     PUBLIC_NOTICE,
+    batch_for,
+    nomination_for,
+    notice_for,
+    worker_for,
+)
+from .loaders import BatchQuotaLoader, NoticeEntriesLoader
+from .types import (
     AwardBatch,
     AwardBatchConnection,
     BatchStatusEnum,
@@ -35,10 +42,6 @@ from .types import (
     RevocationStatusEnum,
     StatusEnum,
     TitleEnum,
-    batch_for,
-    nomination_for,
-    notice_for,
-    worker_for,
 )
 
 
@@ -174,7 +177,6 @@ class ModelWorkerQueries(graphene.ObjectType):
             actor=context.actor, union=context.union, year=year, status=_value(status)
         )
         connection = _page(queryset, AwardBatchConnection, first, after)
-        from .loaders import BatchQuotaLoader
 
         context.loader(BatchQuotaLoader).queue(batch.pk for batch in connection.items)
         return connection
@@ -209,7 +211,6 @@ class ModelWorkerQueries(graphene.ObjectType):
             return empty_connection(PublicNoticeConnection)
         queryset = selectors.notice_list(actor=context.actor, union=context.union, batch_id=batch_id)
         connection = _page(queryset.select_related("batch"), PublicNoticeConnection, first, after)
-        from .loaders import NoticeEntriesLoader
 
         context.loader(NoticeEntriesLoader).queue(notice.pk for notice in connection.items)
         return connection

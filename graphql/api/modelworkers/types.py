@@ -5,21 +5,28 @@ from __future__ import annotations
 
 import graphene
 
-from accounts.access import AccessDenied, Perm
 from api.core import ids
 from api.core.pagination import CountableConnection
 from api.core.types import ModelNode
-from modelworkers import models, selectors
+from api.membership.access import MEMBER
+from files.selectors import file_download_url
+from modelworkers import models
 
+from .access import (
+    AWARD_BATCH,
+    MODEL_WORKER,
+    NOMINATION,
+    OBJECTION,
+    PUBLIC_NOTICE,
+    REVOCATION,
+    batch_for,
+    nomination_for,
+    notice_for,
+    objection_for,
+    revocation_for,
+    worker_for,
+)
 from .loaders import BatchQuotaLoader, NoticeEntriesLoader
-
-MODEL_WORKER = "ModelWorker"
-AWARD_BATCH = "AwardBatch"
-NOMINATION = "Nomination"
-PUBLIC_NOTICE = "PublicNotice"
-OBJECTION = "Objection"
-REVOCATION = "Revocation"
-MEMBER = "Member"
 
 LevelEnum = graphene.Enum.from_enum(models.Level, name="ModelWorkerLevel", description="Level of a title.")
 TitleEnum = graphene.Enum.from_enum(models.Title, name="ModelWorkerTitle", description="The honorary title.")
@@ -41,42 +48,6 @@ RevocationGroundEnum = graphene.Enum.from_enum(
 )
 RevocationSourceEnum = graphene.Enum.from_enum(models.RevocationSource, name="RevocationSource")
 RevocationStatusEnum = graphene.Enum.from_enum(models.RevocationStatus, name="RevocationStatus")
-
-
-def _scoped(context) -> bool:
-    """False on a union host the actor has no role on: nothing is answered there."""
-    return context.union is None or context.union_visible
-
-
-def _fetch(context, global_id, type_name, access, perm):
-    pk = ids.decode_global_id(global_id, type_name)
-    if pk is None or not _scoped(context):
-        raise AccessDenied
-    return access(context.actor, pk, union=context.union, perm=perm)
-
-
-def worker_for(context, global_id, perm: Perm = Perm.NODE_VIEW):
-    return _fetch(context, global_id, MODEL_WORKER, selectors.access_worker, perm)
-
-
-def batch_for(context, global_id, perm: Perm = Perm.NODE_VIEW):
-    return _fetch(context, global_id, AWARD_BATCH, selectors.access_batch, perm)
-
-
-def nomination_for(context, global_id, perm: Perm = Perm.NODE_VIEW):
-    return _fetch(context, global_id, NOMINATION, selectors.access_nomination, perm)
-
-
-def notice_for(context, global_id, perm: Perm = Perm.NODE_VIEW):
-    return _fetch(context, global_id, PUBLIC_NOTICE, selectors.access_notice, perm)
-
-
-def objection_for(context, global_id, perm: Perm = Perm.NODE_VIEW):
-    return _fetch(context, global_id, OBJECTION, selectors.access_objection, perm)
-
-
-def revocation_for(context, global_id, perm: Perm = Perm.NODE_VIEW):
-    return _fetch(context, global_id, REVOCATION, selectors.access_revocation, perm)
 
 
 def _files(root, relation: str) -> list:
@@ -135,8 +106,6 @@ class StoredAttachment(graphene.ObjectType):
 
     @staticmethod
     def resolve_download_url(root, info):
-        from files.selectors import file_download_url
-
         return file_download_url(key=root.file.key, download_name=root.file.original_name)
 
 
