@@ -84,7 +84,10 @@ def main() -> None:
     from federations.models import FederationNode, Union
     from federations.services import node_create, union_host
     from membership.services import member_create
-    from modelworkers import awards
+    from modelworkers.awards.batches import batch_create
+    from modelworkers.awards.nominations import nomination_accept, nomination_submit
+    from modelworkers.awards.notices import notice_approve, notice_publish
+    from modelworkers.awards.registry import modelworker_register
     from modelworkers.models import ModelWorker
 
     settings.ALLOWED_HOSTS = ["*"]
@@ -99,7 +102,7 @@ def main() -> None:
     register_started = time.perf_counter()
     today = date(2026, 11, 1)
     for n in range(present, args.workers):
-        awards.modelworker_register(
+        modelworker_register(
             awarding_node=county,
             id_number=bench_id(n),
             name=f"劳模{n:05d}",
@@ -134,7 +137,7 @@ def main() -> None:
 
     # A large notice: nominees from the first unions, one batch without quotas, approved at once.
     session = 100 + int(time.time()) % 800
-    batch = awards.batch_create(
+    batch = batch_create(
         awarding_node=county,
         name=f"压测评选{session}",
         session=session,
@@ -151,7 +154,7 @@ def main() -> None:
             employment_type="regular",
             join_date="2020-01-01",
         )
-        nomination, _ = awards.nomination_submit(
+        nomination, _ = nomination_submit(
             batch=batch,
             union=union,
             member_id=member.pk,
@@ -162,11 +165,11 @@ def main() -> None:
             congress_attendance=50,
             congress_votes_for=45,
         )
-        awards.nomination_accept(nomination=nomination)
-    notice = awards.notice_publish(batch=batch, starts_on=date(2026, 10, 1))
+        nomination_accept(nomination=nomination)
+    notice = notice_publish(batch=batch, starts_on=date(2026, 10, 1))
     started = time.perf_counter()
     with transaction.atomic():
-        workers = awards.notice_approve(notice=notice, on=date(2026, 10, 20))
+        workers = notice_approve(notice=notice, on=date(2026, 10, 20))
     approve_seconds = time.perf_counter() - started
     print(f"notice_approve: {len(workers)} awarded in {approve_seconds:.2f}s")
 

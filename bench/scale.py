@@ -413,7 +413,7 @@ def _assessment(county, unions, created: dict, log):
 def _model_workers(county, unions, members_per_union: int, created: dict) -> int:
     from django.db import transaction
 
-    from modelworkers import awards
+    from modelworkers.awards.registry import modelworker_register
     from modelworkers.models import ModelWorker
     from people.identity import id_hash
 
@@ -430,7 +430,7 @@ def _model_workers(county, unions, members_per_union: int, created: dict) -> int
             number = identity_number(county.pk, index * stride)  # the union's first member
             if id_hash(number) in have:
                 continue
-            awards.modelworker_register(
+            modelworker_register(
                 awarding_node=county,
                 id_number=number,
                 name=f"劳模{index:05d}",

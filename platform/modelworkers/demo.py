@@ -47,7 +47,10 @@ def demo_modelworkers_load(*, county, unions_by_slug: dict) -> int:
 
     from membership.models import Member
 
-    from . import awards
+    from .awards.batches import batch_create
+    from .awards.nominations import nomination_accept, nomination_submit
+    from .awards.notices import notice_approve, notice_publish
+    from .awards.registry import modelworker_register
     from .models import AwardBatch
 
     if AwardBatch.objects.filter(awarding_node=county, session=BATCH_SESSION).exists():
@@ -56,7 +59,7 @@ def demo_modelworkers_load(*, county, unions_by_slug: dict) -> int:
         return 0  # a reduced demo: the round's quotas need every nominee
     created = 0
     with transaction.atomic():
-        batch = awards.batch_create(
+        batch = batch_create(
             awarding_node=county,
             name=BATCH_NAME,
             session=BATCH_SESSION,
@@ -68,7 +71,7 @@ def demo_modelworkers_load(*, county, unions_by_slug: dict) -> int:
             union = unions_by_slug[slug]
             with schema_context(union.schema_name):
                 member_id = Member.objects.filter(name=name).values_list("pk", flat=True).first()
-            nomination, _ = awards.nomination_submit(
+            nomination, _ = nomination_submit(
                 batch=batch,
                 union=union,
                 member_id=member_id,
@@ -80,15 +83,13 @@ def demo_modelworkers_load(*, county, unions_by_slug: dict) -> int:
                 congress_votes_for=80,
                 today=date(2025, 3, 15),
             )
-            awards.nomination_accept(nomination=nomination)
-        notice = awards.notice_publish(batch=batch, starts_on=date(2025, 4, 1))
-        created += len(
-            awards.notice_approve(notice=notice, approval_document="示政〔2025〕18号", on=AWARDED_ON)
-        )
+            nomination_accept(nomination=nomination)
+        notice = notice_publish(batch=batch, starts_on=date(2025, 4, 1))
+        created += len(notice_approve(notice=notice, approval_document="示政〔2025〕18号", on=AWARDED_ON))
         for name, birth, sequence, slug, level, title, awarded_on in EARLIER:
             if slug not in unions_by_slug:
                 continue
-            awards.modelworker_register(
+            modelworker_register(
                 awarding_node=county,
                 id_number=_identity_number(county.division_code, birth, sequence),
                 name=name,

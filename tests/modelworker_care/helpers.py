@@ -21,7 +21,7 @@ def register_worker(
     today: date | None = None,
 ):
     """A model worker entered in `node`'s registry through the registry's own service (history and facts)."""
-    from modelworkers.awards import modelworker_register
+    from modelworkers.awards.registry import modelworker_register
     from tests.membership.helpers import make_id
 
     n = next(_people)

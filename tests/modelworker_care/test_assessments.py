@@ -19,7 +19,7 @@ def worker(world, monkeypatch):
 
 
 def _sign(worker, side, result="pass", year=2025, **extra):
-    from modelworker_care.services import assessment_sign
+    from modelworker_care.services.assessments import assessment_sign
 
     return assessment_sign(worker=worker, year=year, side=side, result=result, **extra)
 
@@ -118,7 +118,7 @@ def test_the_employer_side_of_an_outside_employer_is_signed_on_its_behalf(world,
 
 
 def test_only_workers_in_continuation_management_are_assessed(worker, world):
-    from modelworker_care.services import life_event_record
+    from modelworker_care.services.life_events import life_event_record
 
     life_event_record(worker=worker, kind="death", occurred_on=date(2026, 1, 5), actor=world.staff)
     with pytest.raises(DomainValidationError) as exc_info:

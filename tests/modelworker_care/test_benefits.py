@@ -16,7 +16,7 @@ def _codes(exc_info) -> list[tuple[str, str]]:
 
 
 def _rule(node, effective_from, amount, level="city"):
-    from modelworker_care.services import allowance_rule_create
+    from modelworker_care.services.allowances import allowance_rule_create
 
     return allowance_rule_create(
         node=node, level=level, effective_from=effective_from, monthly_amount_fen=amount
@@ -92,7 +92,7 @@ def worker(world, monkeypatch):
 
 
 def test_allowances_are_paid_per_month_at_the_rule_in_force(worker, world):
-    from modelworker_care.services import allowance_pay
+    from modelworker_care.services.benefits import allowance_pay
 
     rows = allowance_pay(
         worker=worker, from_month=date(2024, 5, 1), to_month=date(2024, 8, 20), given_on=date(2024, 9, 5)
@@ -121,7 +121,7 @@ def test_months_outside_the_term_or_already_paid_are_refused_and_nothing_written
     worker, world, from_month, to_month, code
 ):
     from modelworker_care.models import BenefitGrant
-    from modelworker_care.services import allowance_pay
+    from modelworker_care.services.benefits import allowance_pay
 
     allowance_pay(worker=worker, from_month=date(2024, 6, 1), given_on=date(2024, 6, 30))
     with pytest.raises(DomainValidationError) as exc_info:
@@ -132,7 +132,7 @@ def test_months_outside_the_term_or_already_paid_are_refused_and_nothing_written
 
 
 def test_no_rule_no_allowance(world, monkeypatch):
-    from modelworker_care.services import allowance_pay
+    from modelworker_care.services.benefits import allowance_pay
 
     freeze(monkeypatch, date(2026, 11, 20))
     worker = register_worker(
@@ -144,7 +144,7 @@ def test_no_rule_no_allowance(world, monkeypatch):
 
 
 def test_annual_benefits_once_a_year_and_hardship_relief(worker, world):
-    from modelworker_care.services import benefit_give
+    from modelworker_care.services.benefits import benefit_give
 
     benefit_give(worker=worker, kind="health_check", given_on=date(2024, 4, 10), amount_fen=80000)
     benefit_give(worker=worker, kind="rest_stay", year=2024, given_on=date(2024, 10, 10), amount_fen=300000)
@@ -167,7 +167,7 @@ def test_annual_benefits_once_a_year_and_hardship_relief(worker, world):
 def test_benefit_totals_per_reporting_year(worker, world):
     from accounts.access import actor_for
     from modelworker_care.selectors import benefit_totals, workers_visible
-    from modelworker_care.services import allowance_pay, benefit_give
+    from modelworker_care.services.benefits import allowance_pay, benefit_give
 
     allowance_pay(
         worker=worker, from_month=date(2024, 1, 1), to_month=date(2024, 3, 1), given_on=date(2024, 3, 31)
@@ -185,7 +185,7 @@ def test_benefit_totals_per_reporting_year(worker, world):
 
 
 def test_a_revoked_title_ends_the_benefits(worker, world):
-    from modelworker_care.services import benefit_give
+    from modelworker_care.services.benefits import benefit_give
     from modelworkers.services import revocation_approve, revocation_propose
 
     revocation = revocation_propose(worker=worker, grounds=["criminal_penalty"], note="判处刑罚")

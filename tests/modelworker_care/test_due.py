@@ -73,7 +73,9 @@ def test_due_items_leave_out_what_was_given_and_follow_the_rules():
 def test_the_calendar_from_the_database(world, monkeypatch):
     from accounts.access import actor_for
     from modelworker_care.selectors import due_calendar, due_window, workers_visible
-    from modelworker_care.services import allowance_pay, allowance_rule_create, assessment_sign, benefit_give
+    from modelworker_care.services.allowances import allowance_rule_create
+    from modelworker_care.services.assessments import assessment_sign
+    from modelworker_care.services.benefits import allowance_pay, benefit_give
 
     freeze(monkeypatch, date(2026, 12, 10))
     allowance_rule_create(

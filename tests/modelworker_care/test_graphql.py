@@ -31,7 +31,7 @@ SIGN = """mutation($input: AssessmentSignInput!) {
 
 @pytest.fixture
 def care(world, monkeypatch):
-    from modelworker_care.services import allowance_rule_create
+    from modelworker_care.services.allowances import allowance_rule_create
 
     freeze(monkeypatch, TODAY)
     allowance_rule_create(
@@ -289,7 +289,8 @@ LISTS = """{
 
 
 def test_query_counts_do_not_grow_with_the_number_of_workers(world, care):
-    from modelworker_care.services import assessment_sign, benefit_give
+    from modelworker_care.services.assessments import assessment_sign
+    from modelworker_care.services.benefits import benefit_give
 
     api = client_for(world.staff)
 

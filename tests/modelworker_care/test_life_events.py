@@ -18,7 +18,7 @@ def worker(world, monkeypatch):
 
 
 def _record(worker, kind, occurred_on=date(2026, 6, 1), **extra):
-    from modelworker_care.services import life_event_record
+    from modelworker_care.services.life_events import life_event_record
 
     return life_event_record(worker=worker, kind=kind, occurred_on=occurred_on, **extra)
 

@@ -35,7 +35,8 @@ def test_stages():
 @pytest.fixture
 def ending(world, monkeypatch):
     """A worker whose term ends 2027-01-31, with every annual item of 2026 already given or filed."""
-    from modelworker_care.services import assessment_sign, benefit_give
+    from modelworker_care.services.assessments import assessment_sign
+    from modelworker_care.services.benefits import benefit_give
 
     freeze(monkeypatch, date(2026, 11, 20))
     worker = register_worker(node=world.county, union=world.u1, awarded_on=date(2022, 1, 31), name="李劳模")
@@ -84,7 +85,7 @@ def test_each_reminder_is_sent_once_when_the_task_runs_twice(world, ending, monk
 
 def test_given_items_are_not_reminded(world, ending, monkeypatch):
     from modelworker_care.models import Reminder
-    from modelworker_care.services import allowance_rule_create
+    from modelworker_care.services.allowances import allowance_rule_create
 
     allowance_rule_create(
         node=world.county, level="city", effective_from=date(2026, 1, 1), monthly_amount_fen=10000

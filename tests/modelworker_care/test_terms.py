@@ -81,7 +81,7 @@ def test_a_missed_run_dates_the_end_on_the_day_after_the_last_day(world, monkeyp
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_runs_end_each_term_once(monkeypatch):
     from federations.services import node_create
-    from modelworker_care.services import terms_end_run
+    from modelworker_care.services.terms import terms_end_run
     from modelworkers.models import ModelWorkerStatusChange
     from tests.factories import union_kwargs
     from tests.graphql.helpers import make_union

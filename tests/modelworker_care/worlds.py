@@ -54,7 +54,7 @@ def care_audit_objects(union, *, county) -> list[str]:
     modelWorkerAssessmentSign (federation side of this year), modelWorkerLifeEventRecord (retirement),
     modelWorkerAllowancePay (this month), modelWorkerBenefitGive (this year's health check), and
     modelWorkerAllowanceRuleCreate (a new rule on the county, hinted to start after every other)."""
-    from modelworker_care.services import allowance_rule_create
+    from modelworker_care.services.allowances import allowance_rule_create
 
     worker = _worker(node=county, union=union, name="审计劳模")
     allowance_rule_create(
@@ -69,13 +69,10 @@ def care_victim_objects(*, union, county, victim_admin) -> tuple[list[str], list
     ids, strings only the victim's side may see)."""
     from modelworker_care.models import Notification
     from modelworker_care.reminders import reminders_send
-    from modelworker_care.services import (
-        allowance_pay,
-        allowance_rule_create,
-        assessment_sign,
-        benefit_give,
-        life_event_record,
-    )
+    from modelworker_care.services.allowances import allowance_rule_create
+    from modelworker_care.services.assessments import assessment_sign
+    from modelworker_care.services.benefits import allowance_pay, benefit_give
+    from modelworker_care.services.life_events import life_event_record
 
     today = _today()
     worker = _worker(node=county, union=union, name="受害者劳模")

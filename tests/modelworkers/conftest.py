@@ -65,7 +65,7 @@ def join():
 @pytest.fixture
 def register(world):
     """register(**overrides) -> ModelWorker entered in the county's registry (employed at the factory)."""
-    from modelworkers.awards import modelworker_register
+    from modelworkers.awards.registry import modelworker_register
 
     def make(**overrides):
         values = {

@@ -6,7 +6,11 @@ from datetime import date
 
 import pytest
 
-from modelworkers import awards
+from modelworkers import quotas
+from modelworkers.awards.batches import batch_create, batch_quota_status
+from modelworkers.awards.common import AttachmentSpec
+from modelworkers.awards.nominations import nomination_accept, nomination_reject, nomination_submit
+from modelworkers.awards.notices import notice_approve, notice_publish, objection_record, objection_resolve
 from modelworkers.models import ModelWorker, Nomination, NominationStatus, Objection, WorkerStatus
 from tests.files.samples import PDF
 from tests.membership.helpers import make_id
@@ -27,7 +31,7 @@ def make_batch(world, **overrides):
         "actor": world.fed_admin,
     }
     values.update(overrides)
-    return awards.batch_create(**values)
+    return batch_create(**values)
 
 
 def nominate(world, batch, member, *, union=None, category="frontline", **overrides):
@@ -44,7 +48,7 @@ def nominate(world, batch, member, *, union=None, category="frontline", **overri
         "actor": world.factory_admin,
     }
     values.update(overrides)
-    return awards.nomination_submit(**values)
+    return nomination_submit(**values)
 
 
 def state():
@@ -88,7 +92,7 @@ def test_batch_gets_the_national_quotas_by_default_and_the_county_level(world):
         ({"places": 0}, "places"),
         ({"name": "  "}, "name"),
         ({"notice_days": 0}, "notice_days"),
-        ({"rules": [awards.quotas.Rule("x", ("farmer",), "min", 2000)]}, "quota_rules.0.permille"),
+        ({"rules": [quotas.Rule("x", ("farmer",), "min", 2000)]}, "quota_rules.0.permille"),
     ],
 )
 def test_bad_batch_input_is_refused(world, overrides, field):
@@ -120,7 +124,7 @@ def test_nomination_copies_the_member_and_warns_about_quotas(world, join, local_
         world,
         batch,
         member,
-        attachments=[awards.AttachmentSpec(filename="职代会决议.pdf", content=PDF, label="职代会决议")],
+        attachments=[AttachmentSpec(filename="职代会决议.pdf", content=PDF, label="职代会决议")],
     )
     assert (nomination.name, nomination.sex, nomination.person_hash, nomination.status) == (
         "李工",
@@ -176,7 +180,7 @@ def test_unions_outside_the_awarding_node_cannot_nominate(world, join):
         ({"title": "hero"}, "title", "invalid_choice"),
         ({"category": "student"}, "category", "invalid_choice"),
         (
-            {"attachments": [awards.AttachmentSpec(filename="a.exe", content=b"MZ\x90\x00")]},
+            {"attachments": [AttachmentSpec(filename="a.exe", content=b"MZ\x90\x00")]},
             "attachments",
             "file_extension_not_allowed",
         ),
@@ -231,8 +235,8 @@ def on_notice(world, join):
         )[0],
     ]
     for nomination in nominations:
-        awards.nomination_accept(nomination=nomination, actor=world.fed_admin)
-    notice = awards.notice_publish(batch=batch, starts_on=date(2026, 11, 1), actor=world.fed_admin)
+        nomination_accept(nomination=nomination, actor=world.fed_admin)
+    notice = notice_publish(batch=batch, starts_on=date(2026, 11, 1), actor=world.fed_admin)
     return batch, nominations, notice
 
 
@@ -241,9 +245,7 @@ def test_the_whole_way_to_the_award(world, on_notice):
     assert notice.ends_on == date(2026, 11, 7)  # 7 days including the first
     assert set(Nomination.objects.values_list("status", flat=True)) == {NominationStatus.ON_NOTICE}
 
-    workers = awards.notice_approve(
-        notice=notice, approval_document="劳模县政府〔2026〕8号", on=date(2026, 11, 8)
-    )
+    workers = notice_approve(notice=notice, approval_document="劳模县政府〔2026〕8号", on=date(2026, 11, 8))
     assert len(workers) == 4
     worker = ModelWorker.objects.get(name="一线甲")
     assert (
@@ -281,14 +283,14 @@ def test_no_award_before_the_notice_period_is_over(world, on_notice):
     _, _, notice = on_notice
     before = state()
     with pytest.raises(DomainValidationError) as exc_info:
-        awards.notice_approve(notice=notice, on=date(2026, 11, 7))  # the last day of the notice
+        notice_approve(notice=notice, on=date(2026, 11, 7))  # the last day of the notice
     assert error_of(exc_info) == ("id", "notice_running")
     assert state() == before
 
 
 def test_no_award_while_an_objection_is_open_and_upheld_objections_remove_the_nominee(world, on_notice):
     _, nominations, notice = on_notice
-    objection = awards.objection_record(
+    objection = objection_record(
         notice=notice,
         nomination=nominations[2],
         content="实际不从事农业生产。",
@@ -296,17 +298,17 @@ def test_no_award_while_an_objection_is_open_and_upheld_objections_remove_the_no
     )
     before = state()
     with pytest.raises(DomainValidationError) as exc_info:
-        awards.notice_approve(notice=notice, on=date(2026, 11, 9))
+        notice_approve(notice=notice, on=date(2026, 11, 9))
     assert error_of(exc_info) == ("id", "objections_open")
     assert state() == before
 
-    awards.objection_resolve(objection=objection, upheld=True, resolution="经核查属实，取消人选资格。")
+    objection_resolve(objection=objection, upheld=True, resolution="经核查属实，取消人选资格。")
     nominations[2].refresh_from_db()
     assert nominations[2].status == NominationStatus.WITHDRAWN
     # Without the farmer the list breaks the farmer quota: refused, nothing written.
     before = state()
     with pytest.raises(DomainValidationError) as exc_info:
-        awards.notice_approve(notice=notice, on=date(2026, 11, 9))
+        notice_approve(notice=notice, on=date(2026, 11, 9))
     assert error_of(exc_info) == ("quota", "quota_broken")
     assert "农民不低于25%" in exc_info.value.errors[0].message
     assert state() == before
@@ -314,11 +316,11 @@ def test_no_award_while_an_objection_is_open_and_upheld_objections_remove_the_no
 
 def test_dismissed_objection_keeps_the_nominee(world, on_notice):
     _, nominations, notice = on_notice
-    objection = awards.objection_record(
+    objection = objection_record(
         notice=notice, nomination=nominations[0], content="事迹夸大。", received_on=date(2026, 11, 7)
     )
-    awards.objection_resolve(objection=objection, upheld=False, resolution="经核查事迹属实。")
-    assert len(awards.notice_approve(notice=notice, on=date(2026, 11, 8))) == 4
+    objection_resolve(objection=objection, upheld=False, resolution="经核查事迹属实。")
+    assert len(notice_approve(notice=notice, on=date(2026, 11, 8))) == 4
 
 
 @pytest.mark.parametrize(
@@ -339,7 +341,7 @@ def test_bad_objections_write_nothing(world, on_notice, overrides, field, code):
     }
     values.update(overrides)
     with pytest.raises(DomainValidationError) as exc_info:
-        awards.objection_record(**values)
+        objection_record(**values)
     assert error_of(exc_info) == (field, code)
     assert not Objection.objects.exists()
 
@@ -349,7 +351,7 @@ def test_places_are_enforced_at_approval(world, on_notice):
     batch.places = 3
     batch.save(update_fields=["places"])
     with pytest.raises(DomainValidationError) as exc_info:
-        awards.notice_approve(notice=notice, on=date(2026, 11, 8))
+        notice_approve(notice=notice, on=date(2026, 11, 8))
     assert error_of(exc_info) == ("quota", "places_exceeded")
     assert not ModelWorker.objects.exists()
 
@@ -358,20 +360,20 @@ def test_review_rejects_with_a_reason_and_only_accepted_nominations_go_on_notice
     batch = make_batch(world, rules=NO_QUOTAS)
     nomination, _ = nominate(world, batch, join(world.factory))
     with pytest.raises(DomainValidationError) as exc_info:
-        awards.nomination_reject(nomination=nomination, reason=" ")
+        nomination_reject(nomination=nomination, reason=" ")
     assert error_of(exc_info) == ("reason", "required")
     with pytest.raises(DomainValidationError) as exc_info:
-        awards.notice_publish(batch=batch, starts_on=date(2026, 11, 1))
+        notice_publish(batch=batch, starts_on=date(2026, 11, 1))
     assert error_of(exc_info) == ("nominations", "required")
-    awards.nomination_reject(nomination=nomination, reason="事迹材料不充分")
+    nomination_reject(nomination=nomination, reason="事迹材料不充分")
     with pytest.raises(DomainValidationError) as exc_info:
-        awards.nomination_accept(nomination=nomination)
+        nomination_accept(nomination=nomination)
     assert error_of(exc_info) == ("id", "wrong_status")
 
 
 def test_quota_status_counts_awarded_and_live_lists(world, on_notice):
     batch, _, notice = on_notice
-    status = awards.batch_quota_status(batch)
+    status = batch_quota_status(batch)
     assert (status.awarded, status.projected, status.places) == (0, 4, 4)
     assert all(r.ok for r in status.projected_results)
     assert all(r.ok for r in status.awarded_results)  # an empty list breaks nothing

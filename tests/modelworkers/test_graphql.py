@@ -234,17 +234,19 @@ def test_from_batch_to_award_to_revocation_through_the_api(world, join, local_st
 def awarded(world, join, register):
     """Workers at the factory and the hospital, a batch with a nomination from each union, a notice, an
     objection and a revocation proposal."""
-    from modelworkers import awards
+    from modelworkers.awards.batches import batch_create
+    from modelworkers.awards.nominations import nomination_accept, nomination_submit
+    from modelworkers.awards.notices import notice_publish, objection_record
     from modelworkers.services import revocation_propose
 
     register(name="工厂劳模", employing_union=world.factory)
     hospital_worker = register(name="医院劳模", employing_union=world.hospital, category="public_institution")
-    batch = awards.batch_create(
+    batch = batch_create(
         awarding_node=world.county, name="劳模县第十届评选", session=10, year=2026, places=10, rules=[]
     )
     for union, name in ((world.factory, "工厂被推荐人"), (world.hospital, "医院被推荐人")):
         member = join(union, name=name)
-        nomination, _ = awards.nomination_submit(
+        nomination, _ = nomination_submit(
             batch=batch,
             union=union,
             member_id=member.pk,
@@ -255,9 +257,9 @@ def awarded(world, join, register):
             congress_attendance=10,
             congress_votes_for=9,
         )
-        awards.nomination_accept(nomination=nomination)
-    notice = awards.notice_publish(batch=batch, starts_on=date(2026, 11, 1))
-    awards.objection_record(
+        nomination_accept(nomination=nomination)
+    notice = notice_publish(batch=batch, starts_on=date(2026, 11, 1))
+    objection_record(
         notice=notice, nomination=nomination, content="医院异议内容", received_on=date(2026, 11, 2)
     )
     revocation_propose(worker=hospital_worker, grounds=["fraud"], note="医院劳模撤销说明")
@@ -294,9 +296,9 @@ def test_who_sees_what(world, awarded, user_attr, on, workers, nominations, obje
 
 
 def test_nominating_needs_the_unions_own_host_and_an_active_member(world, join):
-    from modelworkers import awards
+    from modelworkers.awards.batches import batch_create
 
-    batch = awards.batch_create(awarding_node=world.county, name="批次", session=11, year=2026, places=5)
+    batch = batch_create(awarding_node=world.county, name="批次", session=11, year=2026, places=5)
     batch_gid = to_global_id("AwardBatch", batch.pk)
     member = join(world.factory, name="甲")
     member_gid = to_tenant_global_id("Member", world.factory.pk, member.pk)
@@ -355,17 +357,19 @@ def _count(user, on_host, query):
 
 
 def test_list_queries_do_not_grow_with_the_page(world, join, register, local_storage):
-    from modelworkers import awards
+    from modelworkers.awards.batches import batch_create
+    from modelworkers.awards.common import AttachmentSpec
+    from modelworkers.awards.nominations import nomination_submit
 
     def add(n, session):
-        batch = awards.batch_create(
+        batch = batch_create(
             awarding_node=world.county, name=f"批次{session}", session=session, year=2026, places=50
         )
         for i in range(n):
             register(name=f"劳模{session}-{i}", employing_union=world.factory if i % 2 else world.hospital)
             union = world.factory if i % 2 else world.hospital
             member = join(union, name=f"被推荐{session}-{i}")
-            awards.nomination_submit(
+            nomination_submit(
                 batch=batch,
                 union=union,
                 member_id=member.pk,
@@ -375,7 +379,7 @@ def test_list_queries_do_not_grow_with_the_page(world, join, register, local_sto
                 congress_date=date(2026, 9, 1),
                 congress_attendance=10,
                 congress_votes_for=9,
-                attachments=[awards.AttachmentSpec(filename=f"附件{i}.pdf", content=PDF)],
+                attachments=[AttachmentSpec(filename=f"附件{i}.pdf", content=PDF)],
             )
 
     add(2, 20)

@@ -38,7 +38,8 @@ def test_revoking_without_valid_grounds_is_refused(world, worker, grounds, code)
 
 def test_proposal_then_approval_revokes_the_title(world, worker, local_storage):
     from files.models import StoredFile
-    from modelworkers.awards import AttachmentSpec, revocation_documents_store
+    from modelworkers.awards.common import AttachmentSpec
+    from modelworkers.awards.revocations import revocation_documents_store
 
     revocation = revocation_propose(
         worker=worker,
@@ -111,7 +112,8 @@ def test_decided_revocations_are_frozen_and_never_deleted(world, worker):
 
 
 def test_revocation_documents_are_append_only(world, worker, local_storage):
-    from modelworkers.awards import AttachmentSpec, revocation_documents_store
+    from modelworkers.awards.common import AttachmentSpec
+    from modelworkers.awards.revocations import revocation_documents_store
 
     revocation = revocation_propose(worker=worker, grounds=["fraud"])
     revocation_documents_store(

@@ -16,7 +16,7 @@ def _today() -> date:
 
 def _nominate(batch, union, *, name: str, deeds: str = "事迹材料"):
     from membership.services import member_create
-    from modelworkers.awards import nomination_submit
+    from modelworkers.awards.nominations import nomination_submit
     from tests.membership.helpers import make_id, member_kwargs
 
     member = member_create(union=union, **member_kwargs(name=name, id_number=make_id(area="330110")))
@@ -36,7 +36,7 @@ def _nominate(batch, union, *, name: str, deeds: str = "事迹材料"):
 
 
 def _register(node, union, *, name: str):
-    from modelworkers.awards import modelworker_register
+    from modelworkers.awards.registry import modelworker_register
     from tests.membership.helpers import make_id
 
     today = _today()
@@ -54,7 +54,8 @@ def _register(node, union, *, name: str):
 
 def _running_notice(batch, union, *, name: str):
     """A nominee on a notice running today (objections can be recorded)."""
-    from modelworkers.awards import nomination_accept, notice_publish
+    from modelworkers.awards.nominations import nomination_accept
+    from modelworkers.awards.notices import notice_publish
 
     nomination, _ = _nominate(batch, union, name=name)
     nomination_accept(nomination=nomination)
@@ -76,7 +77,9 @@ def modelworkers_audit_objects(union, *, county) -> tuple[list[str], dict]:
       whose holder has since died (approval refuses it, so revocationReject takes it).
     """
     from membership.services import member_change_status, member_create
-    from modelworkers.awards import batch_create, nomination_accept, notice_publish, objection_record
+    from modelworkers.awards.batches import batch_create
+    from modelworkers.awards.nominations import nomination_accept
+    from modelworkers.awards.notices import notice_publish, objection_record
     from modelworkers.services import modelworker_transition, revocation_propose
     from tests.membership.helpers import make_id, member_kwargs
 
@@ -136,7 +139,8 @@ def modelworkers_victim_objects(*, union, county) -> tuple[list[str], list[str]]
     """For the isolation walk: the victim county's batch with a nomination from the victim union (submitted),
     one on a running notice with an objection, a registered model worker with a revocation proposal. Returns
     (global ids, strings only the victim's side may see)."""
-    from modelworkers.awards import batch_create, objection_record
+    from modelworkers.awards.batches import batch_create
+    from modelworkers.awards.notices import objection_record
     from modelworkers.services import revocation_propose
 
     today = _today()

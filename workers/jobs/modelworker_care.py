@@ -12,7 +12,7 @@ from jobs.celery_app import app
 @app.task(name="jobs.modelworker_care.modelworker_terms_end")
 def modelworker_terms_end() -> int:
     """Workers whose continuation term ended yesterday (or earlier, after a missed run) change to ended."""
-    from modelworker_care.services import terms_end_run
+    from modelworker_care.services.terms import terms_end_run
 
     with schema_context(get_public_schema_name()):
         return len(terms_end_run())

@@ -17,8 +17,12 @@ from api.core.access import node_for, union_for
 from api.core.errors import field_not_found
 from api.core.mutations import BaseMutation
 from api.core.types import enum_value
-from modelworker_care import selectors, services
+from modelworker_care import selectors
 from modelworker_care.models import AssessmentSide, Notification
+from modelworker_care.services.allowances import allowance_rule_create
+from modelworker_care.services.assessments import assessment_sign
+from modelworker_care.services.benefits import allowance_pay, benefit_give
+from modelworker_care.services.life_events import life_event_record
 from unionhub.errors import DomainValidationError
 
 from .types import (
@@ -107,7 +111,7 @@ class ModelWorkerAssessmentSign(BaseMutation):
                     _("工会只能以所在单位身份签署；总工会请在总工会平台签署。"),
                 )
             worker = _acting_worker(context, input["worker"])
-        assessment = services.assessment_sign(
+        assessment = assessment_sign(
             worker=worker,
             year=input["year"],
             side=side,
@@ -148,7 +152,7 @@ class ModelWorkerLifeEventRecord(BaseMutation):
                 to_union = union_for(context, input["to_union"], Perm.UNION_VIEW)
             except AccessDenied:
                 raise field_not_found("to_union") from None
-        event = services.life_event_record(
+        event = life_event_record(
             worker=worker,
             kind=enum_value(input["kind"]),
             occurred_on=input["occurred_on"],
@@ -185,7 +189,7 @@ class ModelWorkerAllowanceRuleCreate(BaseMutation):
             node = node_for(context, input["node"], selectors.RULE_PERM)
         except AccessDenied:
             raise field_not_found("node") from None
-        rule = services.allowance_rule_create(
+        rule = allowance_rule_create(
             node=node,
             level=enum_value(input["level"]),
             effective_from=input["effective_from"],
@@ -216,7 +220,7 @@ class ModelWorkerAllowancePay(BaseMutation):
     @classmethod
     def perform(cls, info, context, input):
         worker = _federation_worker(context, input["worker"])
-        rows = services.allowance_pay(
+        rows = allowance_pay(
             worker=worker,
             from_month=input["from_month"],
             to_month=input.get("to_month"),
@@ -249,7 +253,7 @@ class ModelWorkerBenefitGive(BaseMutation):
     @classmethod
     def perform(cls, info, context, input):
         worker = _federation_worker(context, input["worker"])
-        benefit = services.benefit_give(
+        benefit = benefit_give(
             worker=worker,
             kind=enum_value(input["kind"]),
             year=input.get("year"),

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from api.core.loaders import DataLoader
-from modelworkers.awards import QuotaStatus, quota_status_of, rule_of
+from modelworkers.awards.batches import QuotaStatus, quota_status_of, rule_of
 from modelworkers.models import ACTIVE_NOMINATION_STATUSES, AwardBatch, ModelWorker, Nomination, QuotaRule
 
 

@@ -6,7 +6,7 @@ import graphene
 
 from api.core.uploads import decoded_base64
 from files.checks import max_upload_bytes
-from modelworkers import awards
+from modelworkers.awards.common import AttachmentSpec
 
 
 class AttachmentInput(graphene.InputObjectType):
@@ -20,13 +20,13 @@ class AttachmentInput(graphene.InputObjectType):
     attachment_label = graphene.String(description="What the file is, e.g. 职代会决议.")
 
 
-def _attachments(items, field: str) -> list[awards.AttachmentSpec]:
+def _attachments(items, field: str) -> list[AttachmentSpec]:
     limit = max_upload_bytes("modelworkers")
     specs = []
     for item in items or ():
         content = decoded_base64(item.get("attachment_base64") or "", limit, field=field)
         specs.append(
-            awards.AttachmentSpec(
+            AttachmentSpec(
                 filename=item.get("attachment_name") or "",
                 content=content,
                 label=item.get("attachment_label") or "",

@@ -9,7 +9,8 @@ from api.core.access import node_for
 from api.core.errors import field_not_found
 from api.core.mutations import BaseMutation
 from api.core.types import enum_value
-from modelworkers import awards
+from modelworkers import quotas
+from modelworkers.awards.batches import batch_close, batch_create, batch_rules_set
 
 from ..access import (
     batch_for,
@@ -40,7 +41,7 @@ def _rules(items):
     if items is None:
         return None
     return [
-        awards.quotas.Rule(
+        quotas.Rule(
             code=item.get("code") or "",
             categories=tuple(enum_value(c) for c in item.get("categories") or ()),
             bound=enum_value(item.get("bound")),
@@ -82,7 +83,7 @@ class AwardBatchCreate(BaseMutation):
             node = node_for(context, input["awarding_node"], Perm.NODE_MANAGE)
         except AccessDenied:
             raise field_not_found("awarding_node") from None
-        batch = awards.batch_create(
+        batch = batch_create(
             awarding_node=node,
             name=input["name"],
             session=input["session"],
@@ -108,7 +109,7 @@ class AwardBatchQuotasSet(BaseMutation):
     @classmethod
     def perform(cls, info, context, id, quota_rules):
         batch = fetched_for(batch_for, context, id, "id")
-        return {"batch": awards.batch_rules_set(batch=batch, rules=_rules(quota_rules))}
+        return {"batch": batch_rules_set(batch=batch, rules=_rules(quota_rules))}
 
 
 class AwardBatchClose(BaseMutation):
@@ -121,4 +122,4 @@ class AwardBatchClose(BaseMutation):
 
     @classmethod
     def perform(cls, info, context, id):
-        return {"batch": awards.batch_close(batch=fetched_for(batch_for, context, id, "id"))}
+        return {"batch": batch_close(batch=fetched_for(batch_for, context, id, "id"))}

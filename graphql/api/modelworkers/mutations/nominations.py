@@ -11,7 +11,8 @@ from api.core.errors import field_not_found
 from api.core.mutations import BaseMutation
 from api.core.types import enum_value
 from api.membership.access import MEMBER
-from modelworkers import awards
+from modelworkers.awards.nominations import nomination_accept, nomination_reject, nomination_submit
+from modelworkers.awards.revocations import member_pk_by_number
 from unionhub.errors import DomainValidationError
 
 from ..access import (
@@ -54,7 +55,7 @@ def _member_pk(context, input) -> int | None:
             raise field_not_found("member")
         return pk
     if input.get("member_id_number"):
-        pk = awards.member_pk_by_number(union=union, id_number=input["member_id_number"])
+        pk = member_pk_by_number(union=union, id_number=input["member_id_number"])
         if pk is None:
             raise DomainValidationError.single(
                 "member_id_number", "not_active_member", _("只能推荐本工会会籍正常的会员。")
@@ -89,7 +90,7 @@ class NominationSubmit(BaseMutation):
         if union is None or not context.actor.can_on_union(Perm.UNION_MANAGE, union):
             raise AccessDenied
         found = fetched_for(batch_for, context, batch, "batch", Perm.NODE_VIEW)
-        nomination, warnings = awards.nomination_submit(
+        nomination, warnings = nomination_submit(
             batch=found,
             union=union,
             member_id=_member_pk(context, input),
@@ -117,7 +118,7 @@ class NominationAccept(BaseMutation):
     @classmethod
     def perform(cls, info, context, id):
         nomination = fetched_for(nomination_for, context, id, "id")
-        return {"nomination": awards.nomination_accept(nomination=nomination, actor=context.actor)}
+        return {"nomination": nomination_accept(nomination=nomination, actor=context.actor)}
 
 
 class NominationReject(BaseMutation):
@@ -132,6 +133,4 @@ class NominationReject(BaseMutation):
     @classmethod
     def perform(cls, info, context, id, reason):
         nomination = fetched_for(nomination_for, context, id, "id")
-        return {
-            "nomination": awards.nomination_reject(nomination=nomination, reason=reason, actor=context.actor)
-        }
+        return {"nomination": nomination_reject(nomination=nomination, reason=reason, actor=context.actor)}

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from api.core import ids
 from api.core.errors import field_not_found
 from api.core.mutations import BaseMutation
-from modelworkers import awards
+from modelworkers.awards.notices import notice_approve, notice_publish, objection_record, objection_resolve
 from modelworkers.models import Nomination as NominationModel
 from unionhub.errors import DomainValidationError
 
@@ -57,7 +57,7 @@ class PublicNoticePublish(BaseMutation):
             if any(pk is None for pk in pks):
                 raise field_not_found("nominations")
             nominations = [NominationModel(pk=pk) for pk in pks]
-        notice = awards.notice_publish(
+        notice = notice_publish(
             batch=found,
             starts_on=input["starts_on"],
             days=input.get("days"),
@@ -88,7 +88,7 @@ class ObjectionRecord(BaseMutation):
         found = fetched_for(nomination_for, context, nomination, "nomination")
         if found.notice_id is None:
             raise DomainValidationError.single("nomination", "not_on_notice", _("该人选不在公示中。"))
-        objection = awards.objection_record(
+        objection = objection_record(
             notice=found.notice,
             nomination=found,
             content=input["content"],
@@ -112,7 +112,7 @@ class ObjectionResolve(BaseMutation):
     @classmethod
     def perform(cls, info, context, id, upheld, resolution):
         objection = fetched_for(objection_for, context, id, "id")
-        objection = awards.objection_resolve(
+        objection = objection_resolve(
             objection=objection, upheld=upheld, resolution=resolution, actor=context.actor
         )
         return {"objection": objection}
@@ -139,7 +139,7 @@ class PublicNoticeApprove(BaseMutation):
     @classmethod
     def perform(cls, info, context, id, approval_document=None):
         notice = fetched_for(notice_for, context, id, "id")
-        workers = awards.notice_approve(
+        workers = notice_approve(
             notice=notice, approval_document=approval_document or "", actor=context.actor
         )
         notice.refresh_from_db()

@@ -9,7 +9,7 @@ from api.core.access import node_for, union_for
 from api.core.errors import field_not_found
 from api.core.mutations import BaseMutation
 from api.core.types import enum_value
-from modelworkers import awards
+from modelworkers.awards.registry import modelworker_register
 
 from ..types import (
     CategoryEnum,
@@ -53,7 +53,7 @@ class ModelWorkerRegister(BaseMutation):
                 union = union_for(context, input["employing_union"], Perm.UNION_VIEW)
             except AccessDenied:
                 raise field_not_found("employing_union") from None
-        worker = awards.modelworker_register(
+        worker = modelworker_register(
             awarding_node=node,
             id_number=input["id_number"],
             name=input["name"],

@@ -6,7 +6,8 @@ import graphene
 
 from api.core.mutations import BaseMutation
 from api.core.types import enum_value
-from modelworkers import awards, services
+from modelworkers import services
+from modelworkers.awards.revocations import revocation_documents_store
 
 from ..access import (
     fetched_for,
@@ -51,7 +52,7 @@ class RevocationPropose(BaseMutation):
             actor=context.actor,
         )
         if documents:
-            awards.revocation_documents_store(revocation=revocation, documents=documents)
+            revocation_documents_store(revocation=revocation, documents=documents)
         return {"revocation": revocation}
 
 
