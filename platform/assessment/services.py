@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from rollup import indicators
-from rollup.services import facts_apply
+from rollup.facts import facts_apply
 from unionhub.errors import DomainValidationError, FieldError
 
 from . import engine, facts, reasons, scoring
@@ -935,13 +935,13 @@ RESULT_COLUMNS = (
 def _results_replace(rnd: Round, results: list[Result]) -> None:
     """Replace the round's result rows. COPY rather than INSERT: the per-item breakdowns of a 1,000-union round
     are ~1 MB of JSON, which an INSERT's array parameters spend seconds escaping on the client."""
-    from .bulk import copy_rows
+    from unionhub.copy import copy_rows
 
     with connection.cursor() as cursor:
         # Plain DELETE: the ORM's delete() would first fetch every row (and its breakdown) to send signals.
         cursor.execute(f"DELETE FROM {Result._meta.db_table} WHERE round_id = %s", [rnd.pk])
     copy_rows(
-        Result._meta.db_table,
+        connection.ops.quote_name(Result._meta.db_table),
         RESULT_COLUMNS,
         (
             [

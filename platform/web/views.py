@@ -27,6 +27,7 @@ from federations.selectors import node_top_list
 from federations.services import union_host
 from rollup import indicators as ind
 from rollup.selectors import facts_for_union
+from unionhub.links import link_qr_svg
 
 from . import selectors
 from .gql import run_mutation
@@ -587,7 +588,7 @@ def drive_detail(request, drive_id: int):
             if drive_covers_union(drive=drive, union_id=union.pk) and drive.ends_on >= timezone.localdate():
                 token = links.link_token(drive=drive, union_id=union.pk)
                 url = union_url(request, union, reverse("join", args=[token]))
-                join = {"url": url, "qr_svg": links.link_qr_svg(url)}
+                join = {"url": url, "qr_svg": link_qr_svg(url)}
         except AccessDenied:
             join = None
     context = {"nav": "drives", "union": union, "drive": drive, "panels": panels, "join": join}
