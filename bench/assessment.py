@@ -93,7 +93,7 @@ def main() -> None:
     from assessment.sheets import fujian_home_standard
     from federations.models import FederationNode, Union
     from federations.services import node_create
-    from rollup.services import facts_replace
+    from rollup.facts import facts_replace
 
     settings.ALLOWED_HOSTS = ["*"]
     print(f"database {urlparse(url).path.lstrip('/')}: migrate")

@@ -254,7 +254,7 @@ def measure_worker(county, import_rows: int, concurrency: int, env: dict, log_di
     from jobs.celery_app import enqueue_on_commit
     from jobs.imports import import_job_run_task
     from rollup.models import ReportingPeriod
-    from rollup.services import period_close, period_open
+    from rollup.periods import period_close, period_open
 
     log_path = log_dir / "celery.log"
     log = open(log_path, "wb")  # noqa: SIM115 - closed with the process below

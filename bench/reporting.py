@@ -36,7 +36,7 @@ def _prepare(county):
     from reporting.models import Submission, SubmissionLevel, SubmissionStatus
     from reporting.services import deadlines_set
     from rollup.models import ReportingPeriod
-    from rollup.services import period_open
+    from rollup.periods import period_open
 
     period = ReportingPeriod.objects.filter(owner_node=county, label=LABEL).first() or period_open(
         node=county, label=LABEL
@@ -100,7 +100,7 @@ def main() -> None:
     from reporting.files import report_files_generate
     from reporting.selectors import board
     from rollup.models import Snapshot
-    from rollup.services import snapshot_freeze
+    from rollup.periods import snapshot_freeze
 
     county = build_live_county(args.unions, args.per_union)
     town = FederationNode.objects.filter(parent=county).order_by("pk").first()

@@ -298,7 +298,7 @@ def measure_freeze(county) -> dict:
     from django.db import transaction
 
     from rollup.models import SnapshotValue
-    from rollup.services import period_open, snapshot_freeze
+    from rollup.periods import period_open, snapshot_freeze
 
     with transaction.atomic():
         period = period_open(node=county, label=f"2099-{random.randint(1, 12):02d}")
@@ -471,7 +471,7 @@ def measure_close(county, unions, workers: Workers | None) -> dict:
     from operations.models import FanoutProgress
     from reporting.files import report_files_generate
     from rollup.models import LiveFact, RecountDifference, ReportingPeriod
-    from rollup.services import period_close, period_open
+    from rollup.periods import period_close, period_open
 
     # A drift to be found: one union's live member count is off by 3.
     LiveFact.objects.filter(union=unions[0], branch_id=0, indicator="members", period="").update(

@@ -342,7 +342,7 @@ def _assessment(county, unions, created: dict, log):
     )
     from assessment.services.standards import standard_create, standard_publish
     from assessment.sheets import fujian_home_standard
-    from rollup.services import facts_apply
+    from rollup.facts import facts_apply
 
     now = timezone.now()
     year = timezone.localdate().year
@@ -509,7 +509,7 @@ def _logins(county, unions, union_admins: int, created: dict):
 
 def _period(county, created: dict):
     from rollup.models import ReportingPeriod
-    from rollup.services import period_open
+    from rollup.periods import period_open
 
     label = str(date.today().year - 1)
     period = ReportingPeriod.objects.filter(owner_node=county, label=label).first()

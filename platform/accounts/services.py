@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from unionhub.errors import DomainValidationError, FieldError
+from unionhub.tenancy import in_union
 
 from .access import AccessDenied, Actor
 from .models import NODE_ROLES, UNION_ROLES, ApiToken, Role, RoleGrant, TokenScope, User
@@ -117,15 +118,15 @@ def role_grant_validate_scope(*, role: str, node=None, union=None, branch_id=Non
 
 
 def _branch_exists(union, branch_id) -> bool:
-    from django_tenants.utils import schema_context
-
+    # Upward on purpose (a declared exception of the tiers, docs/architecture.md §1): a grant in the public schema
+    # names a branch of the union's schema by plain id, so granting checks that schema's branch table.
     from organisation.models import Branch
 
     try:
         branch_id = int(branch_id)
     except (TypeError, ValueError):
         return False
-    with schema_context(union.schema_name):
+    with in_union(union):
         return Branch.objects.filter(pk=branch_id).exists()
 
 

@@ -1,7 +1,7 @@
 """Signed joining links: one token per (drive, union, branch), valid until the drive's last day.
 
-The token is `django.core.signing` output (HMAC with SECRET_KEY and a salt of its own, so no other signed value of
-the project can be replayed as a joining link). It carries the drive, union, branch and the drive's end date as an
+The token is a signed link of `unionhub.links` (a salt of its own, so no other signed value of the project can be
+replayed as a joining link). It carries the drive, union, branch and the drive's end date as an
 ordinal. Nothing is stored: a link is checked by its signature, its embedded end date, and the drive as it is now
 (a shortened or deleted drive stops its links; an extended drive needs new links, since printed ones carry the old
 end date).
@@ -9,17 +9,19 @@ end date).
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
-from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from federations.services import union_host
 from unionhub.errors import DomainValidationError
+from unionhub.links import link_sign, link_unsign
+from unionhub.links import link_url as public_link_url
+
+from .models import Drive
+from .selectors import drive_covers_union
 
 SALT = "unionhub.drives.join-link"
 FIELD = "token"
@@ -40,23 +42,11 @@ class JoinLink:
 
 
 def link_token(*, drive, union_id: int, branch_id: int = 0) -> str:
-    return signing.dumps(
-        [drive.pk, union_id, branch_id or 0, drive.ends_on.toordinal()], salt=SALT, compress=False
-    )
+    return link_sign([drive.pk, union_id, branch_id or 0, drive.ends_on.toordinal()], salt=SALT)
 
 
 def link_url(*, union, token: str) -> str:
-    scheme = getattr(settings, "UNIONHUB_LINK_SCHEME", "https")
-    return f"{scheme}://{union_host(union.slug)}/join/{token}/"
-
-
-def link_qr_svg(url: str) -> str:
-    """The URL as a QR code, SVG markup (scales without loss; print it on posters as is)."""
-    import segno
-
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True)
-    return buffer.getvalue().decode()
+    return public_link_url(host=union_host(union.slug), path=f"/join/{token}/")
 
 
 def invalid_link() -> DomainValidationError:
@@ -70,19 +60,8 @@ def link_resolve(token, *, union=None, today: date | None = None) -> JoinLink:
 
     `union`: the union whose host received the request; a token for another union is refused like a forged one.
     """
-    from .models import Drive
-
-    if not isinstance(token, str) or not token or len(token) > 300:
-        raise invalid_link()
-    try:
-        payload = signing.loads(token, salt=SALT)
-    except signing.BadSignature:
-        raise invalid_link() from None
-    if (
-        not isinstance(payload, list)
-        or len(payload) != 4
-        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in payload)
-    ):
+    payload = link_unsign(token, salt=SALT, length=4)
+    if payload is None:
         raise invalid_link()
     drive_id, union_id, branch_id, end_ordinal = payload
     if union is not None and union.pk != union_id:
@@ -96,7 +75,7 @@ def link_resolve(token, *, union=None, today: date | None = None) -> JoinLink:
     if today > signed_end:
         raise expired
     drive = Drive.objects.filter(pk=drive_id).first()
-    if drive is None or not _covers(drive, union_id):
+    if drive is None or not drive_covers_union(drive=drive, union_id=union_id):
         raise invalid_link()
     if today > drive.ends_on:
         raise expired
@@ -113,9 +92,3 @@ def link_resolve(token, *, union=None, today: date | None = None) -> JoinLink:
         expires_on=min(signed_end, drive.ends_on),
         token=token,
     )
-
-
-def _covers(drive, union_id: int) -> bool:
-    from .selectors import drive_covers_union
-
-    return drive_covers_union(drive=drive, union_id=union_id)

@@ -18,8 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rollup.facts import facts_apply
 from rollup.indicators import STOCK
-from rollup.services import facts_apply
 from unionhub.errors import DomainValidationError, FieldError
 
 from .models import (

@@ -7,11 +7,8 @@ class OperationsConfig(AppConfig):
     verbose_name = _("后台作业")
 
     def ready(self) -> None:
-        # Built-in per-union jobs register themselves on import.
         # Creating the Celery app here makes it the current app in every Django process (web, shell, worker)
         # and says once at startup whether background work runs eagerly.
         from jobs.celery_app import log_execution_mode
-
-        from . import tenant_jobs  # noqa: F401
 
         log_execution_mode(quiet=True)

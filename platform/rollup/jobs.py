@@ -2,7 +2,7 @@
 
 from operations.registry import fanout_job
 
-from .services import PERIOD_RECOUNT_JOB, period_close_finish_for_run, period_recount_union
+from .periods import PERIOD_RECOUNT_JOB, period_close_finish_for_run, period_recount_union
 
 # The period freezes in the transaction that finishes the close run: once, even when the worker of the last
 # union dies (the fan-out sweep then finishes the run and freezes).

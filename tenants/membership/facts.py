@@ -1,7 +1,7 @@
 """Live facts from members: what one member contributes, and counting a whole union from its members table.
 
 Every service that changes a member computes the member's contribution before and after and applies the difference
-(to the member's branch row and to the union row, branch 0) with rollup.services.facts_apply, in the same
+(to the member's branch row and to the union row, branch 0) with rollup.facts.facts_apply, in the same
 transaction. `facts_count_union` counts the same figures from scratch; the two must always agree.
 """
 

@@ -22,12 +22,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from imports.copy import copy_insert, copy_rows, ids_reserve
 from people.identity import id_encrypt, id_reencrypt, mask_id
 from people.models import PersonMembership
 from rollup import indicators as ind
-from rollup.services import facts_apply, facts_replace
+from rollup.facts import facts_apply, facts_replace
+from unionhub.copy import copy_insert, copy_rows, ids_reserve
 from unionhub.errors import DomainValidationError, FieldError
+from unionhub.tenancy import current_union, in_union
 
 from .facts import FactState, deltas_for, fact_state, facts_count_union, record_ok
 from .models import (
@@ -41,7 +42,6 @@ from .models import (
     MemberStatusChange,
 )
 from .selectors import members_in_arrears
-from .tenancy import current_union, in_union
 from .validation import member_fields_clean, parse_date
 
 # Unpaid months after which a warned member is withdrawn automatically, and the notice period after the warning.

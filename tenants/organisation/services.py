@@ -96,6 +96,6 @@ def branch_delete(*, branch: Branch, union=None) -> None:
     with transaction.atomic():
         branch.delete()
         if union is not None:
-            from rollup.services import facts_drop_branch
+            from rollup.facts import facts_drop_branch
 
             facts_drop_branch(union=union, branch_id=branch_id)

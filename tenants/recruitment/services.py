@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from drives.links import JoinLink, link_resolve
-from drives.ratelimit import join_rate_check
 from drives.services import drive_progress_apply
-from membership.tenancy import in_union
 from people.identity import id_decrypt, id_encrypt, id_hash, mask_id, parse_identity_number
 from unionhub.errors import DomainValidationError, FieldError
+from unionhub.ratelimit import public_form_rate_check
+from unionhub.tenancy import in_union
 
 from .models import Application, ApplicationStatus
 
@@ -42,10 +42,10 @@ def join_link_check(*, token, union, client_address: str | None = None, rate_lim
         link = link_resolve(token, union=union)
     except DomainValidationError:
         if rate_limit:
-            join_rate_check(link_key=None, client_address=client_address)
+            public_form_rate_check(link_key=None, client_address=client_address)
         raise
     if rate_limit:
-        join_rate_check(link_key=link.key, client_address=client_address)
+        public_form_rate_check(link_key=link.key, client_address=client_address)
     return link
 
 

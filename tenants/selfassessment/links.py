@@ -1,6 +1,6 @@
 """Signed member-appraisal (会员评家) links: one token per round participant, like the drives' joining links.
 
-The token is `django.core.signing` output with a salt of its own (no other signed value of the project can be
+The token is a signed link of `unionhub.links` with a salt of its own (no other signed value of the project can be
 replayed as an appraisal link) carrying the participant and its union. Nothing is stored; whether the appraisal
 is open, and until when, is read from the survey and the round when the link is used, so a closed or extended
 round needs no new links.
@@ -10,18 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core import signing
 from django.utils.translation import gettext as _
 
-from drives.links import link_qr_svg
 from federations.services import union_host
 from unionhub.errors import DomainValidationError
+from unionhub.links import link_sign, link_unsign, link_url
 
 SALT = "unionhub.selfassessment.appraisal-link"
 FIELD = "token"
-
-__all__ = ["AppraisalLink", "appraisal_token", "appraisal_url", "appraisal_resolve", "link_qr_svg"]
 
 
 @dataclass(frozen=True)
@@ -37,12 +33,11 @@ class AppraisalLink:
 
 
 def appraisal_token(*, participant) -> str:
-    return signing.dumps([participant.pk, participant.union_id], salt=SALT, compress=False)
+    return link_sign([participant.pk, participant.union_id], salt=SALT)
 
 
 def appraisal_url(*, union, token: str) -> str:
-    scheme = getattr(settings, "UNIONHUB_LINK_SCHEME", "https")
-    return f"{scheme}://{union_host(union.slug)}/appraisal/{token}/"
+    return link_url(host=union_host(union.slug), path=f"/appraisal/{token}/")
 
 
 def invalid_link() -> DomainValidationError:
@@ -54,17 +49,8 @@ def invalid_link() -> DomainValidationError:
 def appraisal_resolve(token, *, union) -> AppraisalLink:
     """Check a token received on `union`'s host; DomainValidationError on field "token" otherwise (a token for
     another union is refused like a forged one)."""
-    if not isinstance(token, str) or not token or len(token) > 300 or union is None:
-        raise invalid_link()
-    try:
-        payload = signing.loads(token, salt=SALT)
-    except signing.BadSignature:
-        raise invalid_link() from None
-    if (
-        not isinstance(payload, list)
-        or len(payload) != 2
-        or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in payload)
-    ):
+    payload = link_unsign(token, salt=SALT, length=2, minimum=1)
+    if payload is None or union is None:
         raise invalid_link()
     participant_id, union_id = payload
     if union_id != union.pk:

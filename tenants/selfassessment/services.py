@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from files.checks import DOCX, JPEG, PDF, PNG, XLSX, file_check_upload
 from files.keys import tenant_file_key
 from files.services import file_store
-from membership.tenancy import in_union
 from unionhub.errors import DomainValidationError, FieldError
+from unionhub.ratelimit import public_form_rate_check
+from unionhub.tenancy import in_union
 
 from .links import AppraisalLink, appraisal_resolve
 from .models import (
@@ -347,16 +348,14 @@ def appraisal_link_check(*, token, union, client_address: str | None = None, rat
 
     Rate limited like the joining form (settings.UNIONHUB_JOIN_RATE_LIMITS: per address, per link and address,
     per link), with counters of its own; refused links count against the address."""
-    from drives.ratelimit import join_rate_check
-
     try:
         link: AppraisalLink = appraisal_resolve(token, union=union)
     except DomainValidationError:
         if rate_limit:
-            join_rate_check(link_key=None, client_address=client_address, scope="appraisal")
+            public_form_rate_check(link_key=None, client_address=client_address, scope="appraisal")
         raise
     if rate_limit:
-        join_rate_check(link_key=link.key, client_address=client_address, scope="appraisal")
+        public_form_rate_check(link_key=link.key, client_address=client_address, scope="appraisal")
     from assessment.models import RoundParticipant
 
     participant = (

@@ -31,7 +31,7 @@ def make_user(username, role=None, **scope):
 
 def set_members(union, count: int) -> None:
     """Set the union's live member count (the numerator of 入会率) without creating members."""
-    from rollup.services import facts_replace
+    from rollup.facts import facts_replace
 
     facts_replace(union=union, indicators=["members"], facts={(0, "members", ""): count})
 

@@ -111,7 +111,8 @@ def test_signed_token_for_a_union_outside_the_drive_is_invalid(world, link_for):
 
 
 def test_qr_code_is_svg_of_the_url(world, link_for):
-    from drives.links import link_qr_svg, link_url
+    from drives.links import link_url
+    from unionhub.links import link_qr_svg
 
     svg = link_qr_svg(link_url(union=world.u1, token=link_for(world.drive, world.u1)))
     assert svg.startswith("<svg") and "</svg>" in svg and "<path" in svg

@@ -17,7 +17,7 @@ def progressed(world, link_for):
     """Approvals in u1 (two in branch 1, one without branch); pushed facts for u2, u3 and the outsider."""
     from drives.services import drive_progress_apply
     from recruitment.services import application_approve, application_submit
-    from rollup.services import facts_apply
+    from rollup.facts import facts_apply
 
     facts_apply(union=world.u1, deltas={(0, "members", ""): 150, (world.b1.pk, "members", ""): 40})
     facts_apply(union=world.u2, deltas={(0, "members", ""): 30})

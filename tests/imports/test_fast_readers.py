@@ -81,7 +81,7 @@ def test_a_formula_with_a_cached_value_is_rejected_not_imported_as_its_result(un
 def test_copy_text_format_round_trips_awkward_values():
     from django.db import connection
 
-    from imports.copy import copy_rows
+    from unionhub.copy import copy_rows
 
     values = [
         ("tab\there", 1, True, date(2024, 2, 29), datetime(2024, 5, 1, 8, 0, tzinfo=UTC)),

@@ -83,7 +83,7 @@ def test_worker_killed_mid_recount_closes_the_period_once(county, county_unions,
     from operations.selectors import fanout_progress_counts
     from operations.services import fanout_sweep
     from rollup.models import LiveFact, RecountDifference, Snapshot, SnapshotValue
-    from rollup.services import period_close, period_open
+    from rollup.periods import period_close, period_open
 
     unions = county_unions
     held = [unions[i] for i in HELD]
@@ -212,7 +212,7 @@ def test_a_worker_dying_after_the_last_unions_commit_still_closes_the_period(
     from operations import services as fanout
     from operations.models import FanoutRun
     from rollup.models import Snapshot
-    from rollup.services import period_close, period_open
+    from rollup.periods import period_close, period_open
 
     period = period_close(period=period_open(node=county, label="2026"), today=AFTER_THE_YEAR)
     run_id = period.close_run_id

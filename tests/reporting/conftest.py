@@ -21,7 +21,8 @@ from tests.files.conftest import local_storage, s3_bucket, s3_client, s3_endpoin
 def world(db):
     from accounts.models import RoleGrant, User
     from federations.services import node_create, union_provision
-    from rollup.services import facts_apply, period_open
+    from rollup.facts import facts_apply
+    from rollup.periods import period_open
 
     county = node_create(level="county", name="示范县总工会", division_code="330122")
     county.report_recipient_name = "示范市总工会"

@@ -230,7 +230,7 @@ def test_beat_task_running_twice_delivers_once(world, local_storage, monkeypatch
 
 def test_an_amended_snapshot_is_delivered_as_a_new_version(world, local_storage):
     from rollup.models import PeriodStatus
-    from rollup.services import snapshot_amend, snapshot_freeze
+    from rollup.periods import snapshot_amend, snapshot_freeze
 
     snapshot_freeze(period=world.period, version=1, reason="")
     world.period.status = PeriodStatus.CLOSED

@@ -79,7 +79,7 @@ def test_regenerating_twice_gives_the_same_content(world, local_storage, monkeyp
     )
 
     # Different figures: a different data hash, stored under the same key (live figures).
-    from rollup.services import facts_apply
+    from rollup.facts import facts_apply
 
     facts_apply(union=world.u4, deltas={(0, "members", ""): 1})
     third = {
@@ -90,7 +90,8 @@ def test_regenerating_twice_gives_the_same_content(world, local_storage, monkeyp
 
 
 def test_a_snapshot_gets_its_own_key_and_frozen_figures(world, local_storage):
-    from rollup.services import facts_apply, snapshot_freeze
+    from rollup.facts import facts_apply
+    from rollup.periods import snapshot_freeze
 
     snapshot = snapshot_freeze(period=world.period, version=1, reason="")
     files = {row.kind: row for row in report_files_generate(node=world.county, period=world.period)}

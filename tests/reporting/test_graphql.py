@@ -88,7 +88,7 @@ def test_a_township_cannot_accept_outside_its_subtree(world):
 
 
 def test_failing_checks_are_explained_then_submitted(world):
-    from rollup.services import facts_apply
+    from rollup.facts import facts_apply
 
     facts_apply(union=world.u1, deltas={(0, "female_members", ""): 500})
     api = union_client(world.u1_admin, world.u1)

@@ -140,7 +140,7 @@ def test_a_township_cannot_review_outside_its_subtree(world):
 
 
 def test_failing_checks_block_until_explained(world):
-    from rollup.services import facts_apply
+    from rollup.facts import facts_apply
 
     # More members than staff plus retained members: 会员人数 ≤ 职工人数 + 保留会籍人数 fails for 华锐.
     facts_apply(union=world.u1, deltas={(0, "members", ""): 100})

@@ -15,7 +15,7 @@ PERIOD_LABEL = "2027"
 
 def _period(node):
     from rollup.models import ReportingPeriod
-    from rollup.services import period_open
+    from rollup.periods import period_open
 
     found = ReportingPeriod.objects.filter(owner_node=node, kind="year", label=PERIOD_LABEL).first()
     return found or period_open(node=node, label=PERIOD_LABEL)
@@ -67,7 +67,7 @@ def reporting_audit_objects(union) -> list[str]:
     - a delivery that was given up (reportDeliveryRetry)."""
     from federations.services import node_create
     from reporting.models import SubmissionStatus
-    from rollup.services import facts_apply
+    from rollup.facts import facts_apply
     from tests.graphql.helpers import make_union
 
     county = union.parent_node

@@ -9,7 +9,8 @@ from django_tenants.utils import schema_context
 from federations.models import FederationNode, Union
 from membership import services as members
 from rollup.checks import logic_checks
-from rollup.services import facts_apply, period_close, period_open
+from rollup.facts import facts_apply
+from rollup.periods import period_close, period_open
 from tests.membership.helpers import make_id, member_kwargs
 
 

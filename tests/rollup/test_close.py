@@ -10,8 +10,8 @@ from django.db import connection
 from membership import services as members
 from operations.models import FanoutProgress, ProgressStatus
 from rollup.models import LiveFact, RecountDifference, Snapshot, SnapshotValue
+from rollup.periods import period_close, period_open, snapshot_amend
 from rollup.selectors import rollup_tree
-from rollup.services import period_close, period_open, snapshot_amend
 from tests.membership.helpers import make_id, member_kwargs
 from unionhub.errors import DomainValidationError
 

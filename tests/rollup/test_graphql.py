@@ -234,7 +234,7 @@ def test_periods_list_query_count_does_not_grow_with_periods(world):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from rollup.services import period_open
+    from rollup.periods import period_open
 
     county = world["client"]("county")
     node = gid("FederationNode", world["county"])

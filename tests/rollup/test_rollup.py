@@ -10,8 +10,8 @@ from django_tenants.utils import schema_context
 
 from membership import services as members
 from rollup.catalogue import CATALOGUE
+from rollup.facts import facts_apply
 from rollup.selectors import period_bounds, rollup_tree
-from rollup.services import facts_apply
 from tests.membership.helpers import make_id, member_kwargs
 from unionhub.errors import DomainValidationError
 

@@ -18,7 +18,7 @@ def probe_period_label() -> str:
 
 def _closed_period(node, label):
     from rollup.models import PeriodStatus
-    from rollup.services import period_open, snapshot_freeze
+    from rollup.periods import period_open, snapshot_freeze
 
     period = period_open(node=node, label=label)
     # Frozen directly (no recount run): the walks need a closed period with a snapshot, not a close.
@@ -30,7 +30,7 @@ def _closed_period(node, label):
 
 def rollup_audit_objects(union, *, county) -> list[str]:
     """An ended open period (reportingPeriodClose takes it) and a closed one (snapshotAmend takes it)."""
-    from rollup.services import period_open
+    from rollup.periods import period_open
 
     to_close = period_open(node=county, label="2025-01")
     closed, snapshot = _closed_period(county, "2025")

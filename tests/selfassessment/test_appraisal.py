@@ -316,11 +316,11 @@ def test_submissions_are_rate_limited_per_link_and_address(opened, client):
 
 @override_settings(UNIONHUB_JOIN_RATE_LIMITS={"per_address": 1})
 def test_the_joining_form_and_the_appraisal_count_an_address_separately(opened):
-    from drives.ratelimit import join_rate_check
+    from unionhub.ratelimit import public_form_rate_check
 
-    join_rate_check(link_key=None, client_address="10.1.1.1")
+    public_form_rate_check(link_key=None, client_address="10.1.1.1")
     with pytest.raises(DomainValidationError):
-        join_rate_check(link_key=None, client_address="10.1.1.1")
+        public_form_rate_check(link_key=None, client_address="10.1.1.1")
     _answer(opened, opened.people["wang"], client_address="10.1.1.1")
     with pytest.raises(DomainValidationError) as exc:
         _answer(opened, opened.people["li"], client_address="10.1.1.1")

@@ -424,7 +424,7 @@ def test_admin_is_in_chinese_for_platform_staff(world):
 
 
 def test_home_grade_distribution_from_the_assessment_facts(world):
-    from rollup.services import facts_apply
+    from rollup.facts import facts_apply
 
     facts_apply(
         union=world.u1,
@@ -500,7 +500,7 @@ def test_reports_board_and_files(world, django_assert_max_num_queries):
     from django.utils import timezone
 
     from reporting.models import Submission, SubmissionLevel
-    from rollup.services import period_open
+    from rollup.periods import period_open
 
     period = period_open(node=world.county, label="2027")
     Submission.objects.create(

@@ -127,6 +127,8 @@ def enqueue_on_commit(task, *args, task_options: dict | None = None, **kwargs) -
         task.apply_async(args=args, kwargs=kwargs, task_id=task_id, headers=headers, **options)
         return task_id
 
+    # Upward on purpose (a declared exception of the tiers, docs/architecture.md §1): the outbox table belongs to
+    # operations, whose models the kernel cannot import while the app registry loads.
     from operations.models import TaskOutbox
 
     record = TaskOutbox.objects.create(

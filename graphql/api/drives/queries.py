@@ -12,6 +12,7 @@ from api.core.access import or_none, union_for
 from api.core.pagination import connection_args, empty_connection, paginate_queryset
 from drives import links, selectors
 from recruitment.selectors import application_list
+from unionhub.links import link_qr_svg
 
 from .loaders import VisibleDriveLoader
 from .types import (
@@ -120,7 +121,7 @@ class DriveQueries(graphene.ObjectType):
             return None
         token = links.link_token(drive=found, union_id=target.pk, branch_id=branch_id)
         url = links.link_url(union=target, token=token)
-        return DriveJoinLink(url=url, token=token, qr_svg=links.link_qr_svg(url), expires_on=found.ends_on)
+        return DriveJoinLink(url=url, token=token, qr_svg=link_qr_svg(url), expires_on=found.ends_on)
 
     @staticmethod
     def resolve_drive_progress(root, info, drive):

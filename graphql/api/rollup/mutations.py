@@ -8,7 +8,7 @@ from accounts.access import AccessDenied, Perm
 from api.core.access import node_for
 from api.core.errors import field_not_found
 from api.core.mutations import BaseMutation
-from rollup import services
+from rollup import periods
 
 from .types import ReportingPeriod, Snapshot, period_for
 
@@ -28,7 +28,7 @@ class ReportingPeriodOpen(BaseMutation):
             owner = node_for(context, node, Perm.NODE_MANAGE)
         except AccessDenied:
             raise field_not_found("node") from None
-        return {"period": services.period_open(node=owner, label=label, actor=context.user)}
+        return {"period": periods.period_open(node=owner, label=label, actor=context.user)}
 
 
 class ReportingPeriodClose(BaseMutation):
@@ -46,7 +46,7 @@ class ReportingPeriodClose(BaseMutation):
             period = period_for(context, id, Perm.NODE_MANAGE)
         except AccessDenied:
             raise field_not_found("id") from None
-        return {"period": services.period_close(period=period, actor=context.user)}
+        return {"period": periods.period_close(period=period, actor=context.user)}
 
 
 class SnapshotAmend(BaseMutation):
@@ -64,7 +64,7 @@ class SnapshotAmend(BaseMutation):
             owner_period = period_for(context, period, Perm.NODE_MANAGE)
         except AccessDenied:
             raise field_not_found("period") from None
-        return {"snapshot": services.snapshot_amend(period=owner_period, reason=reason, actor=context.user)}
+        return {"snapshot": periods.snapshot_amend(period=owner_period, reason=reason, actor=context.user)}
 
 
 class RollupMutations(graphene.ObjectType):

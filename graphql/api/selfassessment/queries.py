@@ -7,6 +7,7 @@ import graphene
 from accounts.access import AccessDenied
 from selfassessment import links, selectors
 from selfassessment.models import AppraisalSurvey
+from unionhub.links import link_qr_svg
 
 from .types import AppraisalLink, AppraisalResults, AppraisalResultsView, SelfAssessment, participant_for
 
@@ -18,7 +19,7 @@ def appraisal_link_for(participant) -> AppraisalLink | None:
     token = links.appraisal_token(participant=participant)
     url = links.appraisal_url(union=participant.union, token=token)
     return AppraisalLink(
-        url=url, token=token, qr_svg=links.link_qr_svg(url), closes_at=participant.round.appraisal_due
+        url=url, token=token, qr_svg=link_qr_svg(url), closes_at=participant.round.appraisal_due
     )
 
 

@@ -9,10 +9,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rollup.services import facts_apply
+from rollup.facts import facts_apply
+from unionhub.copy import copy_rows
 
 from .. import engine, facts, reasons, scoring
-from ..bulk import copy_rows
 from ..models import (
     Grade,
     Result,
@@ -83,7 +83,7 @@ def _results_replace(rnd: Round, results: list[Result]) -> None:
         # Plain DELETE: the ORM's delete() would first fetch every row (and its breakdown) to send signals.
         cursor.execute(f"DELETE FROM {Result._meta.db_table} WHERE round_id = %s", [rnd.pk])
     copy_rows(
-        Result._meta.db_table,
+        connection.ops.quote_name(Result._meta.db_table),
         RESULT_COLUMNS,
         (
             [

@@ -16,7 +16,7 @@ from django_tenants.utils import schema_context
 from federations.models import UnionStatus
 from organisation.models import Branch
 from rollup import indicators
-from rollup.services import facts_apply
+from rollup.facts import facts_apply
 from unionhub.errors import DomainValidationError, FieldError
 
 from .. import facts

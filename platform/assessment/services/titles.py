@@ -7,7 +7,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from rollup.services import facts_apply
+from rollup.facts import facts_apply
 from unionhub.errors import DomainValidationError, FieldError
 
 from .. import facts

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from organisation.models import Branch, BranchKind
+from unionhub.copy import copy_insert, ids_reserve
 
-from ..copy import copy_insert, ids_reserve
 from ..registry import CellError, Importer, importer
 
 # Fixed Chinese labels (not translated): files use them whatever the user's language.

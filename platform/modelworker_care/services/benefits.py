@@ -13,8 +13,8 @@ from modelworkers.models import (
     ModelWorker,
     WorkerStatus,
 )
+from rollup.facts import facts_apply
 from rollup.indicators import MW_BENEFITS_FEN, reporting_year
-from rollup.services import facts_apply
 from unionhub.errors import DomainValidationError, FieldError
 
 from .. import due

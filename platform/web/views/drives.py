@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.access import AccessDenied, Perm, access_union
 from drives import links
 from drives.selectors import access_drive, drive_covers_union, drive_list, drive_progress
+from unionhub.links import link_qr_svg
 
 from ..panels import Panel, export_response, with_export_urls
 from .common import _not_found, _percent, _union_page, host_union, union_url
@@ -101,7 +102,7 @@ def drive_detail(request, drive_id: int):
             if drive_covers_union(drive=drive, union_id=union.pk) and drive.ends_on >= timezone.localdate():
                 token = links.link_token(drive=drive, union_id=union.pk)
                 url = union_url(request, union, reverse("join", args=[token]))
-                join = {"url": url, "qr_svg": links.link_qr_svg(url)}
+                join = {"url": url, "qr_svg": link_qr_svg(url)}
         except AccessDenied:
             join = None
     context = {"nav": "drives", "union": union, "drive": drive, "panels": panels, "join": join}

@@ -1,92 +1,25 @@
-"""Maintaining live facts. Called inside the transaction of the change that moves the figures."""
+"""Reporting periods of the roll-up: opening, the close (a per-union recount over a fan-out run, then the
+frozen snapshot) and amendments. The workflows tier (docs/architecture.md): the close recounts membership."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from federations.models import Union, UnionStatus
+from membership.services import facts_recount_union
+from operations.services import fanout_start
+from unionhub.copy import copy_insert
+from unionhub.errors import DomainValidationError
 
 from . import indicators as ind
-
-
-def facts_apply(*, union, deltas: Mapping[tuple[int, str, str], int]) -> None:
-    """Add deltas to facts: {(branch_id, indicator, period): delta}. One statement, upserts on the natural key.
-
-    Callers pass both the branch row and the union-wide row (branch 0) for each change.
-    """
-    rows = [(key, delta) for key, delta in deltas.items() if delta]
-    if not rows:
-        return
-    values_sql = ", ".join(["(%s, %s, %s, %s, %s, %s, now())"] * len(rows))
-    params: list = []
-    for (branch_id, indicator, period), delta in rows:
-        params += [union.pk, union.node_path, branch_id or 0, indicator, period or "", delta]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO public.rollup_livefact (union_id, node_path, branch_id, indicator, period, value, updated_at)
-            VALUES {values_sql}
-            ON CONFLICT (union_id, branch_id, indicator, period)
-            DO UPDATE SET value = public.rollup_livefact.value + EXCLUDED.value, updated_at = now()
-            """,
-            params,
-        )
-
-
-def facts_replace(*, union, indicators, facts: Mapping[tuple[int, str, str], int]) -> None:
-    """Set the union's facts for `indicators` to exactly `facts` (a recount): other rows of these indicators go.
-
-    Used by recounts (period close, repairs); the maintained path is `facts_apply`.
-    """
-    indicators = list(indicators)
-    unknown = {indicator for (_, indicator, _) in facts} - set(indicators)
-    if unknown:
-        raise ValueError(f"facts for indicators not being replaced: {sorted(unknown)}")
-    fresh = [
-        (branch_id or 0, indicator, period or "", value)
-        for (branch_id, indicator, period), value in facts.items()
-        if value
-    ]
-    # One statement (a period close replaces every union's facts): upsert the new figures, delete the rest.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            WITH fresh AS (
-                SELECT * FROM unnest(%(branches)s::bigint[], %(indicators)s::text[], %(periods)s::text[],
-                                     %(values)s::bigint[]) AS n (branch_id, indicator, period, value)
-            ), upserted AS (
-                INSERT INTO public.rollup_livefact (union_id, node_path, branch_id, indicator, period, value, updated_at)
-                SELECT %(union)s, %(path)s, branch_id, indicator, period, value, now() FROM fresh
-                ON CONFLICT (union_id, branch_id, indicator, period)
-                DO UPDATE SET value = EXCLUDED.value, node_path = EXCLUDED.node_path, updated_at = now()
-            )
-            DELETE FROM public.rollup_livefact f
-            WHERE f.union_id = %(union)s AND f.indicator = ANY(%(replaced)s)
-              AND NOT EXISTS (
-                  SELECT 1 FROM fresh n
-                  WHERE n.branch_id = f.branch_id AND n.indicator = f.indicator AND n.period = f.period
-              )
-            """,
-            {
-                "branches": [row[0] for row in fresh],
-                "indicators": [row[1] for row in fresh],
-                "periods": [row[2] for row in fresh],
-                "values": [row[3] for row in fresh],
-                "union": union.pk,
-                "path": union.node_path,
-                "replaced": indicators,
-            },
-        )
-
-
-def facts_drop_branch(*, union, branch_id: int) -> None:
-    """Remove a deleted branch's rows (its counts are zero by then: branches with members cannot be deleted)."""
-    from .models import LiveFact
-
-    LiveFact.objects.filter(union=union, branch_id=branch_id).delete()
-
-
-# --- reporting periods, close and snapshots ------------------------------------------------------------------
+from .catalogue import SUM_CODES
+from .models import PeriodStatus, RecountDifference, ReportingPeriod, Snapshot, SnapshotValue
+from .selectors import period_bounds, rollup_tree
 
 PERIOD_RECOUNT_JOB = "rollup_period_recount"
 PERIOD_CLOSE_UNION_TASK = "jobs.rollup.period_close_union"
@@ -94,13 +27,6 @@ PERIOD_CLOSE_UNION_TASK = "jobs.rollup.period_close_union"
 
 def period_open(*, node, label: str, actor=None):
     """Open a reporting period of `node` ("2026" reporting year, "2026Q1" quarter, "2025-11" month)."""
-    from django.db import IntegrityError, transaction
-    from django.utils.translation import gettext as _
-
-    from unionhub.errors import DomainValidationError
-
-    from .models import ReportingPeriod
-    from .selectors import period_bounds
 
     label = (label or "").strip()
     kind, starts_on, ends_on = period_bounds(label)
@@ -121,15 +47,6 @@ def period_close(*, period, actor=None, today=None):
 
     Returns the period (status "closing", or "closed" at once for a subtree without unions).
     """
-    from django.db import transaction
-    from django.utils import timezone
-    from django.utils.translation import gettext as _
-
-    from federations.models import Union, UnionStatus
-    from operations.services import fanout_start
-    from unionhub.errors import DomainValidationError
-
-    from .models import PeriodStatus, ReportingPeriod
 
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -190,11 +107,6 @@ def period_recount_union(*, union, params, run_id):
     """The per-union close job (in the union's schema, atomic with marking the union done): rebuild the union's
     membership facts from its members table, record every live figure that differed, and repair the live facts.
     """
-    import time
-
-    from membership.services import facts_recount_union
-
-    from .models import RecountDifference
 
     started = time.perf_counter()
     period_id = params["period_id"]
@@ -235,10 +147,6 @@ def period_recount_union(*, union, params, run_id):
 
 def period_close_finish(*, period_id: int, actor=None) -> bool:
     """Freeze version 1 once every union of the close run is done. True when the period is (now) closed."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from .models import PeriodStatus, ReportingPeriod
 
     with transaction.atomic():
         period = (
@@ -260,7 +168,6 @@ def period_close_finish(*, period_id: int, actor=None) -> bool:
 
 
 def period_close_finish_for_run(*, run_id: int) -> bool:
-    from .models import ReportingPeriod
 
     period_id = ReportingPeriod.objects.filter(close_run_id=run_id).values_list("pk", flat=True).first()
     return period_id is not None and period_close_finish(period_id=period_id)
@@ -269,11 +176,6 @@ def period_close_finish_for_run(*, run_id: int) -> bool:
 def snapshot_freeze(*, period, version: int, reason: str, actor=None):
     """Write snapshot `version` of `period`: every sum indicator of every node and union of the owner's subtree
     (zeros left out except the union count, so every unit has a row), read in the roll-up's two queries."""
-    from imports.copy import copy_insert
-
-    from .catalogue import SUM_CODES
-    from .models import Snapshot, SnapshotValue
-    from .selectors import rollup_tree
 
     tree = rollup_tree(node=period.owner_node, period=period.label, indicators=list(SUM_CODES))
     Snapshot.objects.filter(period=period, is_current=True).update(is_current=False)
@@ -301,13 +203,6 @@ def snapshot_freeze(*, period, version: int, reason: str, actor=None):
 def snapshot_amend(*, period, reason: str, actor=None):
     """A new current version of a closed period's snapshot, frozen from today's live figures (after the units
     corrected their data). The reason is mandatory; earlier versions stay as they were."""
-    from django.db import transaction
-    from django.db.models import Max
-    from django.utils.translation import gettext as _
-
-    from unionhub.errors import DomainValidationError
-
-    from .models import PeriodStatus, ReportingPeriod
 
     reason = (reason or "").strip()
     if not reason:

@@ -5,19 +5,19 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.db import connection
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_tenant_model, schema_context
 
 
 def current_union():
     """The union whose schema the connection is in (the request's tenant, or a schema_context); error on public."""
-    from federations.models import Union
-
+    # The tenant model (federations.Union) through django-tenants' setting: the kernel imports no app.
+    Union = get_tenant_model()
     tenant = getattr(connection, "tenant", None)
     if isinstance(tenant, Union) and tenant.schema_name == connection.schema_name:
         return tenant
     union = Union.objects.filter(schema_name=connection.schema_name).first()
     if union is None:
-        raise RuntimeError("membership services need a union's schema (use schema_context / tenant_context)")
+        raise RuntimeError("union services need a union's schema (use schema_context / tenant_context)")
     return union
 
 

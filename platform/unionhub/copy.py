@@ -1,4 +1,5 @@
-"""Bulk inserts with PostgreSQL COPY (psycopg 3): several times faster than INSERT for import batches.
+"""Bulk inserts with PostgreSQL COPY (psycopg 3): several times faster than INSERT for import batches, roll-up
+snapshots and assessment results.
 
 Ids are taken from the table's sequence first, so callers know every new row's id before the COPY (children
 can point at parents in the same batch). Runs on the current connection and transaction: a failed batch rolls
@@ -15,11 +16,17 @@ from decimal import Decimal
 
 from django.db import connection
 
+
+def _escape(value: str) -> str:
+    # str.replace rather than str.translate with a mapping: on the ~1 MB of JSON text a 1,000-union assessment
+    # round writes, translate took 3.4 s and replace 0.05 s.
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
 # COPY's text format, written here rather than with psycopg's write_row (a dumper lookup per value): at 100,000
-# rows that is seconds. Only the types import rows hold; anything else is refused rather than guessed.
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# rows that is seconds. Only the types import and result rows hold; anything else is refused rather than guessed.
 _FORMATS = {
-    str: lambda value: value.translate(_ESCAPES),
+    str: _escape,
     int: str,
     bool: lambda value: "t" if value else "f",
     float: repr,
