@@ -256,6 +256,11 @@ NO_BROWSER = (
     "as root, or `.venv/bin/playwright install chromium`, or set UNIONHUB_CHROMIUM=/path/to/chrome"
 )
 
+NO_CHART_ASSETS = (
+    "the browser tests need the chart assets, built with Node.js: install Node.js 18 or newer with npm "
+    "(Debian/Ubuntu: apt-get install nodejs npm) and run bash scripts/test again"
+)
+
 
 class BrowserError(Exception):
     pass
@@ -365,10 +370,7 @@ def web_tests_ready(pytest_args: list[str]) -> None:
         return
     provide_browser()
     if not CHART_ASSET.exists():
-        raise BrowserError(
-            "the browser tests need the chart assets, built with Node.js: install Node.js 18 or newer with npm "
-            "(Debian/Ubuntu: apt-get install nodejs npm) and run bash scripts/test again"
-        )
+        raise BrowserError(NO_CHART_ASSETS)
 
 
 def banner() -> str:
