@@ -271,13 +271,15 @@ def _log(message: str) -> None:
 
 
 def _playwright_browser() -> str | None:
+    """Where Playwright keeps its own Chromium (PLAYWRIGHT_BROWSERS_PATH honoured), when it is installed. Asked in a
+    child process: a Playwright session already open in this one (the browser fixture) forbids another."""
+    ask = "from playwright.sync_api import sync_playwright\nwith sync_playwright() as p: print(p.chromium.executable_path)"
     try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
+        answer = subprocess.run([sys.executable, "-c", ask], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
         return None
-    with sync_playwright() as playwright:
-        path = playwright.chromium.executable_path
-    return path if os.access(path, os.X_OK) else None
+    path = answer.stdout.strip()
+    return path if answer.returncode == 0 and path and os.access(path, os.X_OK) else None
 
 
 def find_browser() -> str:

@@ -145,9 +145,18 @@ def no_browser(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_browser_comes_from_the_variable_then_path(no_browser, monkeypatch):
+def test_browser_comes_from_the_variable_then_path_then_playwright(no_browser, monkeypatch):
     with pytest.raises(devenv.BrowserError, match="apt-get install chromium fonts-noto-cjk"):
         devenv.find_browser()
+    # Where `playwright install chromium` would put it (under PLAYWRIGHT_BROWSERS_PATH).
+    ask = "from playwright.sync_api import sync_playwright\nwith sync_playwright() as p: print(p.chromium.executable_path)"
+    where = subprocess.run(
+        [sys.executable, "-c", ask], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert where.startswith(str(no_browser / "ms-playwright"))
+    Path(where).parent.mkdir(parents=True)
+    playwright_own = executable(Path(where), "exit 0")
+    assert devenv.find_browser() == str(playwright_own)
     system = executable(no_browser / "bin" / "chromium-browser", "exit 0")
     assert devenv.find_browser() == str(system)
     configured = executable(no_browser / "chrome", "exit 0")
