@@ -167,6 +167,29 @@ def test_browser_comes_from_the_variable_then_path_then_playwright(no_browser, m
         devenv.find_browser()
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="the apt-get path is for root")
+def test_as_root_with_apt_get_debians_chromium_is_installed_once_and_said(no_browser, capsys):
+    calls = no_browser / "apt-get.calls"
+    # An apt-get that records its arguments and, on install, puts a chromium on PATH as Debian's package does.
+    executable(
+        no_browser / "bin" / "apt-get",
+        f'echo "$*" >> {calls}\n'
+        f'[ "$1" = install ] && printf "#!/bin/sh\\n" > {no_browser}/bin/chromium && /bin/chmod +x {no_browser}/bin/chromium'
+        "\nexit 0",
+    )
+    assert devenv.provide_browser() == str(no_browser / "bin" / "chromium")
+    assert calls.read_text().splitlines() == ["update -qq", "install -y -qq chromium fonts-noto-cjk"]
+    said = capsys.readouterr().err.splitlines()
+    assert said == [
+        "[unionhub] no Chromium found: installing Debian's chromium fonts-noto-cjk with apt-get "
+        "(once; log in .data/browser-install-apt.log)"
+    ]
+    assert devenv.provide_browser() == str(
+        no_browser / "bin" / "chromium"
+    )  # found now: apt-get not run again
+    assert len(calls.read_text().splitlines()) == 2 and capsys.readouterr().err == ""
+
+
 def test_without_a_browser_the_run_stops_with_one_line(no_browser):
     env = dict(os.environ, UNIONHUB_BROWSER_INSTALL="0")
     result = subprocess.run(
