@@ -64,6 +64,10 @@ uh_ensure_assets() {
         uh_log "warning: Node.js/npm not found: web assets (charts) not built; install Node.js 18+ and rerun"
         return 0
     fi
+    if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 18 ? 1 : 0)'; then
+        uh_log "warning: Node.js $(node --version) is older than 18: web assets (charts) not built; install Node.js 18+"
+        return 0
+    fi
     uh_log "building web assets: npm ci + scripts/build-assets.mjs (first run or package-lock.json changed)"
     mkdir -p "$UH_ROOT/.data"
     if ! (cd "$UH_ROOT" && npm ci --no-audit --no-fund && node scripts/build-assets.mjs) \
@@ -73,8 +77,8 @@ uh_ensure_assets() {
     fi
 }
 
-# Export DATABASE_URL: the given one, else the embedded PostgreSQL (pgserver, data in .data/pg), started when
-# down. Sets UH_STARTED_PG=1 when this call started it, so the caller's uh_stop_database stops only that.
+# Export DATABASE_URL: the given one, else the embedded PostgreSQL (pgserver, data in .data/pg or UNIONHUB_PGDATA),
+# started when down. Sets UH_STARTED_PG=1 when this call started it, so the caller's uh_stop_database stops only that.
 uh_ensure_database() {
     if [ -n "${DATABASE_URL:-}" ]; then
         uh_log "database: DATABASE_URL from the environment"
@@ -84,10 +88,10 @@ uh_ensure_database() {
     fi
     if ! "$UH_PY" "$UH_ROOT/scripts/devenv.py" pg-running; then
         UH_STARTED_PG=1
-        uh_log "starting the embedded PostgreSQL (pgserver, data in .data/pg)"
+        uh_log "starting the embedded PostgreSQL (pgserver, data in ${UNIONHUB_PGDATA:-.data/pg})"
     fi
     DATABASE_URL="$("$UH_PY" "$UH_ROOT/scripts/devenv.py" pg-start)" ||
-        uh_die "the embedded PostgreSQL did not start; its log is .data/pg/log"
+        uh_die "the embedded PostgreSQL did not start; its log is ${UNIONHUB_PGDATA:-.data/pg}/log"
     export DATABASE_URL
     uh_log "database: embedded PostgreSQL, DATABASE_URL=$DATABASE_URL"
 }
@@ -95,7 +99,6 @@ uh_ensure_database() {
 uh_stop_database() {
     if [ "$UH_STARTED_PG" = 1 ]; then
         UH_STARTED_PG=0
-UH_STARTED_REDIS=0
         "$UH_PY" "$UH_ROOT/scripts/devenv.py" pg-stop >&2 || true
     fi
 }
@@ -119,4 +122,11 @@ uh_stop_redis() {
         UH_STARTED_REDIS=0
         "$UH_PY" "$UH_ROOT/scripts/devenv.py" redis-stop >&2 || true
     fi
+}
+
+# Before pytest: when the run includes the browser tests (scripts/devenv.py decides from the pytest arguments), a
+# Chromium must be there (provided once where the machine allows) and the chart assets built; otherwise stop here
+# with one line naming the command to run, not with a test failure minutes later.
+uh_ensure_web_tests() {
+    "$UH_PY" "$UH_ROOT/scripts/devenv.py" web-tests-ready "$@" || exit 1
 }

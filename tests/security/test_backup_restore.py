@@ -9,7 +9,6 @@ writing again through the services afterwards (sequences restored with the data)
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import uuid
 
@@ -20,6 +19,7 @@ from django_tenants.utils import schema_context
 
 from membership import services as members
 from organisation.services import branch_create
+from scripts import devenv
 from tests.factories import union_kwargs
 from tests.membership.helpers import make_id, member_kwargs
 
@@ -27,10 +27,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def pg_tool(name: str) -> str:
-    found = shutil.which(name)
-    if not found:
-        pytest.fail(f"{name} not found: install the PostgreSQL client tools (postgresql-client)")
-    return found
+    """The tool matching the test database's server (scripts/devenv.py: the embedded server's own binaries, else
+    PATH's after a version check); a mismatch fails with the line naming both versions, never pg_dump's abort."""
+    try:
+        return devenv.pg_tool(
+            name, host=connection.settings_dict["HOST"] or None, server_version=connection.pg_version
+        )
+    except devenv.PgToolError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 def conninfo(dbname: str | None = None) -> dict:

@@ -1,11 +1,10 @@
-"""The web UI in a real browser: Debian's headless Chromium (/usr/bin/chromium, or UNIONHUB_CHROMIUM) driven by
-Playwright against a live server. Signs in as a federation admin and as a union admin, opens every page, checks the
+"""The web UI in a real browser: a headless Chromium (the `browser` fixture in conftest.py) driven by Playwright
+against a live server. Signs in as a federation admin and as a union admin, opens every page, checks the
 dashboard figures against the GraphQL API, works the approval queue, import and tokens, submits the joining form
 on a phone-sized screen, and checks labels, keyboard use and contrast. Screenshots go to .data/artifacts/web/."""
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from pathlib import Path
@@ -17,7 +16,6 @@ from .worlds import PASSWORD, build_world
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".data" / "artifacts" / "web"
-CHROMIUM = os.environ.get("UNIONHUB_CHROMIUM", "/usr/bin/chromium")
 PHONE = {
     "viewport": {"width": 390, "height": 844},
     "device_scale_factor": 2,
@@ -50,24 +48,6 @@ CONTRAST_JS = """(selector) => {
     return [el.textContent.trim().slice(0, 20), (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
   });
 }"""
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set UNIONHUB_CHROMIUM)")
-    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are still synchronous.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # Never Playwright's downloaded browsers: the system's chromium. *.localhost names go to the live server.
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--host-resolver-rules=MAP *.localhost 127.0.0.1"],
-        )
-        yield instance
-        instance.close()
 
 
 @pytest.fixture
