@@ -50,7 +50,7 @@ class UnionHostMiddleware:
     def __call__(self, request):
         connection.set_schema_to_public()
         hostname = request.get_host().split(":")[0].lower().rstrip(".")
-        if hostname in settings.UNIONHUB_PUBLIC_HOSTS or hostname == "testserver":
+        if hostname in settings.UNIONHUB_PUBLIC_HOSTS:
             request.tenant = connection.tenant  # the public FakeTenant
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
         else:

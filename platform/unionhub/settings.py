@@ -57,7 +57,7 @@ UNIONHUB_PUBLIC_HOSTS = [UNIONHUB_BASE_DOMAIN] + [
     for host in os.environ.get("UNIONHUB_EXTRA_PUBLIC_HOSTS", "localhost,127.0.0.1").split(",")
     if host.strip()
 ]
-ALLOWED_HOSTS = [UNIONHUB_BASE_DOMAIN, f".{UNIONHUB_BASE_DOMAIN}", *UNIONHUB_PUBLIC_HOSTS, "testserver"]
+ALLOWED_HOSTS = [UNIONHUB_BASE_DOMAIN, f".{UNIONHUB_BASE_DOMAIN}", *UNIONHUB_PUBLIC_HOSTS]
 ALLOWED_HOSTS += [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
 
 SHARED_APPS = [
@@ -148,20 +148,14 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-if "pytest" in sys.modules:
-    # Test flushes (TransactionTestCase) TRUNCATE every table; only sessions with this flag get past the audit
-    # log's TRUNCATE guard (audit migration 0002). Production never sets it.
-    _db_options = DATABASES["default"]["OPTIONS"]
-    _db_options["options"] = f"{_db_options.get('options', '')} -c unionhub.audit_allow_truncate=on".strip()
+# Test-only switches (the TRUNCATE flag for test flushes, a fast hasher, the test client's host) live in
+# tests/settings.py, never here.
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-if "pytest" in sys.modules and not env_bool("UNIONHUB_REAL_HASHERS"):
-    # Tests create many users; the production hasher is proven in tests that set UNIONHUB_REAL_HASHERS.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},

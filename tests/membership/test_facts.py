@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from membership import services
@@ -17,8 +17,9 @@ from rollup import indicators as ind
 from rollup.indicators import reporting_year, reporting_year_bounds
 from rollup.models import LiveFact
 from rollup.selectors import facts_for_union
+from tests.acceptance import Tally
 from tests.membership.helpers import make_id, member_kwargs
-from unionhub.errors import DomainValidationError
+from unionhub.errors import DomainValidationError, FieldError
 
 
 def test_reporting_year_runs_from_october_to_september():
@@ -80,24 +81,33 @@ def _reason(status: str) -> str:
     return next(code for code in STATUS_REASONS[status] if code not in ("joined", "transferred_in"))
 
 
-operation = st.one_of(
-    st.tuples(
-        st.just("create"),
-        st.booleans(),
-        st.sampled_from(["regular", "agency", "migrant", "new_form", "retired"]),
-        st.integers(min_value=-1, max_value=2),
-        st.dates(min_value=date(2023, 6, 1), max_value=date(2025, 12, 31)),
-        st.sampled_from(["joined", "joined", "transferred_in"]),
-    ),
-    st.tuples(
-        st.just("status"), st.integers(min_value=0, max_value=30), st.sampled_from(MemberStatus.values)
-    ),
-    st.tuples(
-        st.just("move"), st.integers(min_value=0, max_value=30), st.integers(min_value=-1, max_value=2)
-    ),
-    st.tuples(
-        st.just("retype"), st.integers(min_value=0, max_value=30), st.sampled_from(["agency", "regular"])
-    ),
+create = st.tuples(
+    st.just("create"),
+    st.booleans(),
+    st.sampled_from(["regular", "agency", "migrant", "new_form", "retired"]),
+    st.integers(min_value=-1, max_value=2),
+    st.dates(min_value=date(2023, 6, 1), max_value=date(2025, 12, 31)),
+    st.sampled_from(["joined", "joined", "transferred_in"]),
+)
+status = st.tuples(
+    st.just("status"), st.integers(min_value=0, max_value=30), st.sampled_from(MemberStatus.values)
+)
+move = st.tuples(
+    st.just("move"), st.integers(min_value=0, max_value=30), st.integers(min_value=-1, max_value=2)
+)
+retype = st.tuples(
+    st.just("retype"), st.integers(min_value=0, max_value=30), st.sampled_from(["agency", "regular"])
+)
+operation = st.one_of(create, status, move, retype)
+# Every sequence starts with a create (so there is a member to change) and tries every kind of change at least
+# once, in any order among up to 8 more random operations.
+sequence = st.tuples(
+    create, st.lists(status, min_size=1, max_size=2), move, retype, st.lists(operation, max_size=8)
+)
+sequence = sequence.flatmap(
+    lambda parts: st.permutations([*parts[1], parts[2], parts[3], *parts[4]]).map(
+        lambda rest: [parts[0], *rest]
+    )
 )
 
 
@@ -110,40 +120,69 @@ def branches(union):
         return [top, branch_create(name="二分会"), branch_create(name="甲小组", kind="group", parent=top)]
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(operations=st.lists(operation, min_size=1, max_size=12))
-def test_maintained_facts_equal_a_recount_after_any_sequence(union, branches, operations):
-    today = timezone.localdate()
-    with schema_context(union.schema_name):
-        members = list(Member.objects.order_by("pk"))
-        for op in operations:
-            try:
+def _run_sequences(union, branches, tally: Tally, max_examples: int) -> None:
+    @settings(max_examples=max_examples, deadline=None)
+    @given(operations=sequence)
+    def run(operations):
+        today = timezone.localdate()
+        with schema_context(union.schema_name):
+            members = list(Member.objects.order_by("pk"))
+            for op in operations:
+                # Illegal transitions are refused (the tally counts them); the invariant must hold all the same.
                 if op[0] == "create":
                     _, female, employment, branch_index, joined, origin = op
-                    members.append(
-                        services.member_create(
-                            union=union,
-                            origin=origin,
-                            **member_kwargs(
-                                id_number=make_id(female=female),
-                                employment_type=employment,
-                                branch=branches[branch_index] if branch_index >= 0 else None,
-                                join_date=min(joined, today),
-                            ),
+                    with tally.attempt("create"):
+                        kwargs = member_kwargs(
+                            id_number=make_id(female=female),
+                            employment_type=employment,
+                            branch=branches[branch_index] if branch_index >= 0 else None,
+                            join_date=min(joined, today),
                         )
-                    )
+                        members.append(services.member_create(union=union, origin=origin, **kwargs))
                 elif members and op[0] == "status":
                     member = members[op[1] % len(members)]
-                    services.member_change_status(
-                        member=member, to_status=op[2], reason=_reason(op[2]), effective_on=today
-                    )
+                    with tally.attempt("status"):
+                        services.member_change_status(
+                            member=member, to_status=op[2], reason=_reason(op[2]), effective_on=today
+                        )
                 elif members and op[0] == "move":
                     member = members[op[1] % len(members)]
-                    services.member_update(member=member, branch=branches[op[2]] if op[2] >= 0 else None)
+                    with tally.attempt("move"):
+                        services.member_update(member=member, branch=branches[op[2]] if op[2] >= 0 else None)
                 elif members and op[0] == "retype":
-                    services.member_update(member=members[op[1] % len(members)], employment_type=op[2])
-            except DomainValidationError:
-                pass  # illegal transitions are refused; the invariant must hold all the same
-        counted = facts_count_union()
-    assert facts_for_union(union=union, indicators=ind.MEMBER_INDICATORS) == counted
-    assert services.facts_recount_union(union=union) == counted
+                    with tally.attempt("retype"):
+                        services.member_update(member=members[op[1] % len(members)], employment_type=op[2])
+            counted = facts_count_union()
+        tally.example_done()
+        assert facts_for_union(union=union, indicators=ind.MEMBER_INDICATORS) == counted
+        assert services.facts_recount_union(union=union) == counted
+
+    run()
+
+
+# Over a run of 12 examples: a member created, moved and retyped in every example (none of these is refused
+# for a member of the union) and a handful of legal status changes, so the facts were really maintained through
+# every kind of change; illegal status changes are refused and counted apart.
+ENOUGH = {"create": 12, "move": 12, "retype": 12, "status": 4}
+
+
+def test_maintained_facts_equal_a_recount_after_any_sequence(union, branches):
+    tally = Tally()
+    _run_sequences(union, branches, tally, max_examples=12)
+    tally.require(ENOUGH)
+
+
+def test_the_acceptance_check_fails_when_every_operation_is_refused(union, branches, monkeypatch):
+    """The check above can fail: with every write refused the invariant still holds (over empty tables), and
+    only the tally notices."""
+
+    def refuse(**_):
+        raise DomainValidationError([FieldError("member", "invalid", "拒绝")])
+
+    for name in ("member_create", "member_change_status", "member_update"):
+        monkeypatch.setattr(services, name, refuse)
+    tally = Tally()
+    _run_sequences(union, branches, tally, max_examples=5)
+    assert sum(tally.refused.values()) > 0
+    with pytest.raises(AssertionError, match="too few generated operations were accepted"):
+        tally.require(ENOUGH)

@@ -16,9 +16,10 @@ from membership import services as members
 from membership.models import STATUS_REASONS, Member
 from rollup.indicators import reporting_year
 from rollup.selectors import rollup_tree
+from tests.acceptance import Tally
 from tests.factories import union_kwargs
 from tests.membership.helpers import make_id, member_kwargs
-from unionhub.errors import DomainValidationError
+from unionhub.errors import DomainValidationError, FieldError
 
 INDICATORS = [
     "members",
@@ -141,17 +142,46 @@ def _reset(union, *, parent, staff, unit_type, ownership):
     return Union.objects.get(pk=union.pk)
 
 
-@settings(
-    max_examples=10,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    specs=st.lists(union_strategy, min_size=1, max_size=3),
-    year=st.sampled_from(["2025", "2026"]),
-    depths=st.lists(st.integers(min_value=0, max_value=4), min_size=1, max_size=3, unique=True),
-)
-def test_rollup_equals_brute_force_recount(county, pool, specs, year, depths):
+# Over a run of 10 examples of 1-3 unions with up to 6 members each: members really counted in the figures,
+# and members moved out of "active" (retained, withdrawn) so the status indicators count something.
+ENOUGH = {"create": 15, "status": 3}
+
+
+def test_rollup_equals_brute_force_recount(county, pool):
+    tally = Tally()
+    _run_trees(county, pool, tally, max_examples=10)
+    tally.require(ENOUGH)
+
+
+def test_the_acceptance_check_fails_when_every_member_is_refused(county, pool, monkeypatch):
+    """The check above can fail: with every member refused the figures still equal the recount (zeros), and
+    only the tally notices."""
+
+    def refuse(**_):
+        raise DomainValidationError([FieldError("member", "invalid", "拒绝")])
+
+    monkeypatch.setattr(members, "member_create", refuse)
+    tally = Tally()
+    _run_trees(county, pool, tally, max_examples=3)
+    with pytest.raises(AssertionError, match="too few generated operations were accepted"):
+        tally.require(ENOUGH)
+
+
+def _run_trees(county, pool, tally: Tally, max_examples: int) -> None:
+    @settings(max_examples=max_examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        specs=st.lists(union_strategy, min_size=1, max_size=3),
+        year=st.sampled_from(["2025", "2026"]),
+        depths=st.lists(st.integers(min_value=0, max_value=4), min_size=1, max_size=3, unique=True),
+    )
+    def run(specs, year, depths):
+        _check_tree(county, pool, tally, specs, year, depths)
+        tally.example_done()
+
+    run()
+
+
+def _check_tree(county, pool, tally: Tally, specs, year, depths) -> None:
     from federations.models import FederationNode
     from federations.services import node_create
     from organisation.services import branch_create
@@ -174,7 +204,9 @@ def test_rollup_equals_brute_force_recount(county, pool, specs, year, depths):
         with schema_context(union.schema_name):
             branches = [branch_create(name="一分会"), branch_create(name="二分会")]
         for female, employment, branch_index, joined, status, ethnic in member_specs:
-            try:
+            # Refused input is counted by the tally; the invariant must hold all the same.
+            created = False
+            with tally.attempt("create"):
                 member = members.member_create(
                     union=union,
                     **member_kwargs(
@@ -185,7 +217,9 @@ def test_rollup_equals_brute_force_recount(county, pool, specs, year, depths):
                         ethnicity="汉族" if ethnic else "",
                     ),
                 )
-                if status != "active":
+                created = True
+            if created and status != "active":
+                with tally.attempt("status"):
                     members.member_change_status(
                         union=union,
                         member=member,
@@ -193,8 +227,6 @@ def test_rollup_equals_brute_force_recount(county, pool, specs, year, depths):
                         reason=_reason(status),
                         effective_on=date(2026, 7, 1),
                     )
-            except DomainValidationError:
-                pass  # refused input: the invariant must hold all the same
         totals, by_branch = brute_force(union, year)
         totals["unions"] = 1
         totals["staff"] = staff
