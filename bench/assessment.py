@@ -10,7 +10,7 @@ every union, a spot-check deduction for every fifth and a veto for every fiftiet
   * `round_score` (load every input in a constant number of queries, run the pure engine per union, competition
     ranking, replace the result rows), with its query count: the target is <= 5 s for 1,000 unions;
   * the engine alone (score + rank in memory);
-  * `assessmentRanking(first: 50)` pages over HTTP (Django test client, full middleware) as the county's
+  * `assessmentRanking(first: 50)` pages in-process (Django test client, full middleware; no socket) as the county's
     federation admin, walking the cursor to the last page, with the queries of each page: the count must not
     grow with the page or the round.
 Prints the figures and writes bench/results/assessment.json. `--reuse-round` skips the setup and times the newest
@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 for source_root in ("platform", "tenants", "graphql", "workers"):
     sys.path.insert(0, str(ROOT / source_root))
 sys.path.insert(0, str(ROOT))
+from bench.common import write_result  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/uh_assess_bench"
 RANKING = """query($round: ID!, $after: String) {
@@ -60,9 +61,10 @@ def main() -> None:
     parser.add_argument(
         "--reuse-round", action="store_true", help="time the newest bench round again (no setup)"
     )
-    parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "assessment.json"))
+    parser.add_argument(
+        "--output", help="the JSON (default bench/results/assessment.json, or $BENCH_RESULTS_DIR)"
+    )
     args = parser.parse_args()
-    load_at_start = round(os.getloadavg()[0], 1)
 
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     os.environ["DATABASE_URL"] = url
@@ -246,8 +248,6 @@ def main() -> None:
     )
 
     result = {
-        "load_average_at_start": load_at_start,
-        "load_average_at_end": round(os.getloadavg()[0], 1),
         "unions": len(participants),
         "items_per_standard": len(items),
         "setup_seconds": round(setup_seconds, 1),
@@ -265,8 +265,8 @@ def main() -> None:
         "ranking_page_cpu": summary(page_cpu),
         "target_seconds": 5,
     }
-    Path(args.output).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     print(json.dumps(result, ensure_ascii=False, indent=2))
+    print(f"wrote {write_result('assessment', result, args.output)}")
 
 
 if __name__ == "__main__":

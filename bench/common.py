@@ -5,7 +5,7 @@ description and result files.
 
     bootstrap("uh_mybench")          # before importing any model
     figures = summary(timed(lambda: work(), repeat=100))
-    write_result("mybench", {"figures": figures})   # bench/results/mybench.json
+    write_result("mybench", {"figures": figures})   # bench/results/mybench.json, with revision and load
 
 Importable before Django is set up: nothing here touches settings until `bootstrap` runs.
 """
@@ -17,6 +17,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -191,18 +192,62 @@ def git_revision() -> str | None:
     return head + ("+dirty" if dirty else "")
 
 
-def write_result(name: str, data: dict) -> Path:
-    """Write bench/results/<name>.json: `data` plus the machine, the UTC time and the git revision.
+class LoadWatch:
+    """The machine's 1-minute load average over a bench run: at the start (when bench.common is imported, i.e.
+    when the script starts), every `every` seconds on a daemon thread, and at the end (when the result is
+    written). docs/benchmarks.md calls a run quiet only when the highest of these stayed under QUIET_LOAD."""
+
+    def __init__(self, every: float = 5.0):
+        self.started_at = datetime.now(UTC)
+        self.start = os.getloadavg()[0]
+        self.highest = self.start
+        self.samples = 1
+        self._every = every
+        threading.Thread(target=self._sample, name="bench-load-watch", daemon=True).start()
+
+    def _sample(self) -> None:
+        while True:
+            time.sleep(self._every)
+            self.note(os.getloadavg()[0])
+
+    def note(self, value: float) -> None:
+        self.highest = max(self.highest, value)
+        self.samples += 1
+
+    def document(self) -> dict:
+        end = os.getloadavg()[0]
+        self.note(end)
+        return {
+            "start_1min": round(self.start, 2),
+            "end_1min": round(end, 2),
+            "max_1min": round(self.highest, 2),
+            "samples": self.samples,
+            "every_s": self._every,
+            "cores": os.cpu_count(),
+        }
+
+
+LOAD = LoadWatch()
+
+
+def write_result(name: str, data: dict, path: str | Path | None = None) -> Path:
+    """Write bench/results/<name>.json (or `path`): `data` plus the machine, the UTC start and end times, the git
+    revision and the load average over the run (LoadWatch). Every bench script writes its JSON through here:
+    docs/benchmarks.md is generated from these files (bench/page.py).
 
     BENCH_RESULTS_DIR, when set, replaces bench/results (bench/suite.py --quick: smoke runs keep real figures)."""
-    folder = Path(os.environ.get("BENCH_RESULTS_DIR") or RESULTS)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.json"
+    if path is None:
+        folder = Path(os.environ.get("BENCH_RESULTS_DIR") or RESULTS)
+        path = folder / f"{name}.json"
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     document = {
         **data,
         "machine": machine(),
+        "started_at": LOAD.started_at.isoformat(timespec="seconds"),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_revision": git_revision(),
+        "load": LOAD.document(),
     }
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
     return path

@@ -1,4 +1,5 @@
-"""Benchmark: member list and member search latency over HTTP with their query counts, many unions present.
+"""Benchmark: member list and member search latency in-process (Django test client, full middleware) with their
+query counts, many unions present.
 
     .venv/bin/python bench/members.py --tenants 1000 --per-union 300 [--import-rows 100000]
 

@@ -5,7 +5,7 @@
 Uses its own database (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/uh_mw_bench; created if missing).
 Tops up `unions` unions under a county (template clones, as bench/provisioning.py) and `workers` model workers
 registered through modelworkers.awards.modelworker_register (history row and live facts each), then
-  * times `modelWorkers(first: 50)` with history, batch and node names over HTTP (Django test client, full
+  * times `modelWorkers(first: 50)` with history, batch and node names in-process (Django test client, full
     middleware) as the county's admin on the public host, and as a union admin on its own host;
   * nominates `nominees` active members (a fresh batch without quotas), accepts them, posts the notice and times
     `notice_approve`, which creates one model worker per nominee (row, history, facts) in one transaction.

@@ -19,10 +19,12 @@ Period close: a second county "结账压测县" with 5 townships and `--close-un
 clones) holding `--per-union` members each (importer fast path, as bench/members.py). Then, timed end to end:
 `period_close` (fan-out start) -> per-union recount tasks on `--workers` real Celery worker processes (one prefork
 worker, private queue and Redis key prefix, started before the clock) -> the freeze by the last union's task ->
-the report files (XLSX + PDF, platform/reporting) of the county and of each township from the frozen snapshot,
-stored on a temporary local directory. Phases come from the database timestamps (first claim, last union done,
-run finished, period closed). `--workers 0` runs the tasks eagerly in this process instead (one worker).
-Prints the figures and writes bench/results/rollup.json.
+the period closed; then the report files (XLSX + PDF, platform/reporting) of the county and of each township from
+the frozen snapshot, made where production makes them: one `report_files_generate_task` per node on the same
+workers, stored on a temporary local directory. Both are reported: closed (without files) and closed with files.
+Phases come from the database timestamps (first claim, last union done, run finished, period closed).
+`--workers 0` runs the tasks eagerly in this process instead (one worker).
+Prints the figures and writes bench/results/rollup.json (bench.common.write_result: revision, load average).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/uh_rollup_bench"
 from bench.common import DASHBOARD_INDICATORS as DASHBOARD  # noqa: E402
+from bench.common import write_result  # noqa: E402
 
 QUERY = """query($n: ID!, $i: [String!]) { rollup(node: $n, period: "2026", indicators: $i) {
   indicators units { key parentKey kind name values } } }"""
@@ -368,12 +371,14 @@ class Workers:
         import uuid
 
         token = uuid.uuid4().hex[:10]
+        # The broker given in the environment (an engineer's own Redis database), else database REDIS_DB.
+        self.broker = os.environ.get("CELERY_BROKER_URL") or f"redis://127.0.0.1:6379/{self.REDIS_DB}"
         self.count = count
         self.queue = f"uh-bench-rollup-{token}"
         self.prefix = f"uh-bench-rollup-{token}:"
         self.env = {
             "DATABASE_URL": database_url,
-            "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{self.REDIS_DB}",
+            "CELERY_BROKER_URL": self.broker,
             "CELERY_TASK_DEFAULT_QUEUE": self.queue,
             "CELERY_REDIS_KEY_PREFIX": self.prefix,
             "CELERY_TASK_ALWAYS_EAGER": "0",
@@ -432,7 +437,7 @@ class Workers:
             except Exception:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
-        client = redis.Redis(host="127.0.0.1", port=6379, db=self.REDIS_DB)
+        client = redis.Redis.from_url(self.broker)
         keys = list(client.scan_iter(match=f"{self.prefix}*", count=1000))
         if keys:
             client.delete(*keys)
@@ -468,8 +473,9 @@ def measure_close(county, unions, workers: Workers | None) -> dict:
 
     from federations.models import FederationNode
     from jobs.celery_app import app
+    from jobs.reporting import report_files_generate_task
     from operations.models import FanoutProgress
-    from reporting.files import report_files_generate
+    from reporting.models import ReportFile
     from rollup.models import LiveFact, RecountDifference, ReportingPeriod
     from rollup.periods import period_close, period_open
 
@@ -506,13 +512,21 @@ def measure_close(county, unions, workers: Workers | None) -> dict:
     cpu_workers = sum(cpu_used[pid] for pid in worker_pids)
     cpu_bench = cpu_used.get(own, 0.0)
     cpu_postgres = sum(used for pid, used in cpu_used.items() if pid not in worker_pids and pid != own)
+    # The report files, where production makes them: one `report_files_generate_task` per node (the county and
+    # each township) on the same workers, sent once the period is closed; done when every node has its two files.
     files_started = time.perf_counter()
-    county_files = report_files_generate(node=county, period=period)
-    county_files_seconds = time.perf_counter() - files_started
-    for town in towns:
-        report_files_generate(node=town, period=period)
+    nodes = [county, *towns]
+    for node in nodes:
+        report_files_generate_task.apply_async(
+            args=[node.pk, period.pk], queue=workers.queue if workers else None
+        )
+    while ReportFile.objects.filter(period=period, node__in=nodes).count() < 2 * len(nodes):
+        time.sleep(0.05)
+        if time.perf_counter() - files_started > 900:
+            raise SystemExit("report files not generated after 15 minutes")
     files_seconds = time.perf_counter() - files_started
     seconds = time.perf_counter() - started
+    county_files = list(ReportFile.objects.filter(period=period, node=county))
 
     progress = FanoutProgress.objects.filter(run=period.close_run)
     per_union = [row["ms"] / 1000 for row in progress.values_list("result", flat=True)]
@@ -528,6 +542,12 @@ def measure_close(county, unions, workers: Workers | None) -> dict:
     return {
         "unions": len(unions),
         "workers": workers.count if workers else "eager (1, in process)",
+        "report_files_in": "the worker processes (report_files_generate_task)"
+        if workers
+        else "this process (eager)",
+        "closed_seconds": round(closed_seconds, 2),
+        "report_files_nodes": len(nodes),
+        "report_files_seconds": round(files_seconds, 2),
         "end_to_end_seconds": round(seconds, 2),
         "phases_seconds": {
             "period_close_call (fan-out start)": round(start_seconds, 2),
@@ -537,8 +557,8 @@ def measure_close(county, unions, workers: Workers | None) -> dict:
             "period closed (freeze done)": since(period.closed_at),
             "freeze": round((period.closed_at - run.finished_at).total_seconds(), 2),
             "closed, seen by the bench": round(closed_seconds, 2),
-            "report files, county": round(county_files_seconds, 2),
-            f"report files, county + {len(towns)} townships": round(files_seconds, 2),
+            f"report files, county + {len(towns)} townships, in the workers": round(files_seconds, 2),
+            "closed with report files": round(seconds, 2),
         },
         "cpu_seconds_until_closed": {
             "worker processes": round(cpu_workers, 2),
@@ -568,7 +588,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--setup-only", action="store_true", help="build both counties, time nothing")
     parser.add_argument("--skip-live", action="store_true", help="time the period close only")
-    parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "rollup.json"))
+    parser.add_argument(
+        "--output", help="the JSON (default bench/results/rollup.json, or $BENCH_RESULTS_DIR)"
+    )
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
@@ -578,6 +600,10 @@ def main() -> None:
     workers = (
         Workers(args.workers, url) if args.workers and args.close_unions and not args.setup_only else None
     )
+    # Report files go to a temporary local directory, not S3: set before Django starts here and in the workers
+    # (they inherit this environment), so both write to the same place.
+    os.environ["UNIONHUB_MEDIA_ROOT"] = tempfile.mkdtemp(prefix="uh-rollup-bench-")
+    os.environ.pop("UNIONHUB_S3_BUCKET", None)
     if workers is not None:
         workers.configure_this_process()
     from bench.provisioning import ensure_database
@@ -592,25 +618,12 @@ def main() -> None:
     from federations.schema_template import template_schema_ensure
 
     settings.ALLOWED_HOSTS = ["*"]
-    # Report files go to a temporary local directory (as bench/reporting.py), not S3.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "unionhub": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tempfile.mkdtemp(prefix="uh-rollup-bench-"), "allow_overwrite": True},
-        },
-    }
-    from django.core.files.storage import storages
-
-    storages._storages = {}
     print(f"database {urlparse(url).path.lstrip('/')}: migrate")
     setup_started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
     template_schema_ensure()
 
     results = {
-        "machine": {"cpus": os.cpu_count()},
-        "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
         "unions": args.unions,
         "per_union": args.per_union,
     }
@@ -641,12 +654,9 @@ def main() -> None:
                 workers.stop()
         print("close:", json.dumps(results["close"], ensure_ascii=False, indent=2))
 
-    results["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
-    Path(args.output).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
-    print(
-        f"load average at start {results['load_average_at_start']}, at end {results['load_average_at_end']}"
-    )
-    print(f"wrote {args.output}")
+    path = write_result("rollup", results, args.output)
+    print(f"load average (1 min): {json.loads(path.read_text())['load']}")
+    print(f"wrote {path}")
 
 
 def measure_live_all(county, repeat: int, results: dict) -> None:

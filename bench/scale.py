@@ -49,7 +49,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import bootstrap  # noqa: E402 - the repository root must be importable first
+from bench.common import bootstrap, write_result  # noqa: E402 - the repository root must be importable first
 
 BENCH_PASSWORD = "Scale-Bench-2026"
 DEFAULT_DB = "uh_scale"
@@ -629,8 +629,8 @@ def main() -> None:
     )
     print("phase seconds:", json.dumps(county.timings))
     if args.json:
-        Path(args.json).write_text(county.to_json() + "\n")
-        print(f"wrote {args.json}")
+        # Through bench.common.write_result like every bench JSON: revision, machine and load come with it.
+        print(f"wrote {write_result('scale', json.loads(county.to_json()), args.json)}")
 
 
 if __name__ == "__main__":

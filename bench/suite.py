@@ -10,8 +10,8 @@ it); every later step is one bench script run as a subprocess, so a crash or a m
 A failed step is recorded and the suite goes on; the exit status is 1 when a step failed.
 
 Results: each step's JSON and log under bench/results/ (--quick: bench/results/quick/, so a smoke run never
-overwrites real figures), the whole run in suite.json, and, for a full run, the table in docs/benchmarks.md
-between the `suite:begin` / `suite:end` markers with the machine's description and the date.
+overwrites real figures), the whole run in suite.json, and, for a full run into bench/results/, the figures of
+docs/benchmarks.md regenerated from every JSON there (bench/page.py).
 `--only a,b` / `--skip a,b` pick steps (`--list` names them; a partial run keeps the other steps of the previous
 suite.json); `--loadtest` adds bench/loadtest.py at the end; `--results-dir`/`--no-docs` keep a trial run apart.
 """
@@ -38,7 +38,6 @@ if str(ROOT) not in sys.path:
 from bench.common import RESULTS, git_revision, machine  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- suite:begin -->", "<!-- suite:end -->"
 
 
 @dataclass(frozen=True)
@@ -536,56 +535,15 @@ def log_tail(path: str, lines: int = 15) -> str:
         return ""
 
 
-# --- the docs table ----------------------------------------------------------------------------------------------
+# --- the docs page ----------------------------------------------------------------------------------------------
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def docs_update(docs: Path = DOCS, results_dir: Path = RESULTS) -> None:
+    """Regenerate the figures of docs/benchmarks.md from the result files (bench/page.py): the suite's steps
+    wrote theirs, the other JSONs keep their figures and provenance."""
+    from bench import page
 
-
-def render_table(suite: dict) -> str:
-    """The markdown block between the markers: machine, date, step status and the figures of every step."""
-    m = suite.get("machine") or {}
-    load_before = suite.get("load_average_before") or m.get("load_average") or []
-    load_after = suite.get("load_average_after") or []
-    lines = [
-        f"Suite run of {suite.get('started_at', '?')[:10]} (`{suite.get('command', 'bench/suite.py')}`, "
-        f"{suite.get('total_seconds', 0) / 60:.0f} min, revision {suite.get('git_revision') or '?'})"
-        + (
-            "; other steps are from earlier runs (see their logs)."
-            if suite.get("merged_with_previous_run")
-            else "."
-        ),
-        "",
-        f"Machine: {m.get('cpu_model', '?')}, {m.get('cores', '?')} cores, {m.get('memory_gib', '?')} GiB, "
-        f"{m.get('kernel', '?')}, Python {m.get('python', '?')}, PostgreSQL {m.get('postgresql', '?')}. "
-        f"Load average (1/5/15 min) {'/'.join(str(x) for x in load_before) or '?'} at the start, "
-        f"{'/'.join(str(x) for x in load_after) or '?'} at the end.",
-        "",
-        "| step | measure | figure |",
-        "|---|---|---|",
-    ]
-    for step in suite.get("steps", []):
-        if step["status"] != "ok":
-            lines.append(f"| {step['name']} | **{step['status']}** after {step['seconds']} s | see its log |")
-        for measure, figure in step.get("rows") or []:
-            lines.append(f"| {step['name']} | {_cell(measure)} | {_cell(figure)} |")
-        if step["status"] == "ok":
-            lines.append(f"| {step['name']} | (step wall time, incl. set-up) | {step['seconds']} s |")
-    return "\n".join(lines)
-
-
-def replace_between_markers(text: str, block: str) -> str:
-    """`text` with everything between the suite markers replaced by `block`; markers appended when missing."""
-    start, end = text.find(BEGIN), text.find(END)
-    if start == -1 or end == -1 or end < start:
-        section = "\n## Suite results (`bench/suite.py`)\n\n"
-        return text.rstrip("\n") + "\n" + section + f"{BEGIN}\n{block}\n{END}\n"
-    return text[: start + len(BEGIN)] + "\n" + block + "\n" + text[end:]
-
-
-def docs_update(suite: dict, path: Path = DOCS) -> None:
-    path.write_text(replace_between_markers(path.read_text(), render_table(suite)))
+    docs.write_text(page.page(docs, results_dir))
 
 
 # --- main --------------------------------------------------------------------------------------------------------
@@ -610,7 +568,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated step names")
     parser.add_argument("--skip", default="", help="comma-separated step names")
     parser.add_argument("--loadtest", action="store_true", help="also run bench/loadtest.py at the end")
-    parser.add_argument("--docs", action="store_true", help="update docs/benchmarks.md even with --quick")
     parser.add_argument("--no-docs", action="store_true", help="leave docs/benchmarks.md alone")
     parser.add_argument(
         "--results-dir", help="where the JSON goes (default bench/results, --quick: .../quick)"
@@ -679,8 +636,8 @@ def main(argv: list[str] | None = None) -> int:
         suite["total_seconds"] = round(sum(step["seconds"] for step in suite["steps"]), 1)
     path.write_text(json.dumps(suite, ensure_ascii=False, indent=2, default=str) + "\n")
     print(f"wrote {path}")
-    if (not args.quick or args.docs) and not args.no_docs:
-        docs_update(suite)
+    if not args.quick and out_dir == RESULTS and not args.no_docs:
+        docs_update()
         print(f"updated {DOCS.relative_to(ROOT)}")
     failed = [
         outcome["name"]

@@ -1,6 +1,6 @@
 """The benchmark suite's machinery: each step runs as a subprocess whose JSON is collected (or whose failure is
-recorded without stopping the suite), and the docs table is regenerated between its markers, leaving the
-hand-written prose alone. The benchmarks themselves are not run here (they take minutes)."""
+recorded without stopping the suite), and the page's figures are regenerated from the result files between their
+markers (bench/page.py), leaving the hand-written prose alone. The benchmarks themselves are not run here (they take minutes)."""
 
 import json
 import sys
@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from bench import suite
+from bench import page, suite
 
 TINY = replace(suite.Sizes.quick(3), step_timeout_s=20)
 
@@ -124,62 +124,39 @@ def test_figures_a_script_no_longer_writes_show_as_not_available():
     assert suite.latency({"n": 2, "median_s": 0.0123, "p95_s": 0.02}) == "p50 12.3 ms, p95 20.0 ms (n=2)"
 
 
-SUITE_RUN = {
-    "command": "bench/suite.py --unions 3",
-    "started_at": "2026-11-22T01:00:00+00:00",
-    "total_seconds": 125,
-    "git_revision": "abc1234",
-    "machine": {"cpu_model": "Test CPU", "cores": 2, "memory_gib": 24.0, "postgresql": "15.8"},
-    "load_average_before": [0.5, 0.4, 0.3],
-    "load_average_after": [1.5, 0.9, 0.5],
-    "steps": [
-        {"name": "members", "status": "ok", "seconds": 12.0, "rows": [["member list | p95", "p50 9 ms"]]},
-        {"name": "memory", "status": "failed", "seconds": 3.0, "rows": []},
-    ],
-}
-
-
-def test_the_table_names_the_machine_the_date_the_load_and_failed_steps():
-    table = suite.render_table(SUITE_RUN)
-
-    assert "2026-11-22" in table and "Test CPU, 2 cores, 24.0 GiB" in table and "PostgreSQL 15.8" in table
-    assert "0.5/0.4/0.3 at the start" in table
-    assert (
-        "| members | member list \\| p95 | p50 9 ms |" in table
-    )  # a pipe in a figure cannot break the table
-    assert "| memory | **failed** after 3.0 s |" in table
-
-
-def test_the_table_replaces_only_what_is_between_the_markers(tmp_path):
-    docs = tmp_path / "benchmarks.md"
-    docs.write_text(
-        f"# Benchmarks\n\nProse above.\n\n{suite.BEGIN}\nold table\n{suite.END}\n\nProse below.\n"
+def test_the_suite_regenerates_the_page_between_the_markers_from_the_result_files(tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "members.json").write_text(
+        json.dumps({"members_first_50": {"n": 3, "p50_ms": 9.5}, "git_revision": "abc1234"})
     )
+    docs = tmp_path / "benchmarks.md"
+    docs.write_text(f"# Benchmarks\n\nProse above.\n\n{page.BEGIN}\nold table\n{page.END}\n\nProse below.\n")
 
-    suite.docs_update(SUITE_RUN, docs)
-    suite.docs_update(SUITE_RUN, docs)  # a second run replaces, never appends
+    suite.docs_update(docs, results)
+    suite.docs_update(docs, results)  # a second run replaces, never appends
 
     text = docs.read_text()
     assert text.startswith("# Benchmarks\n\nProse above.\n\n") and text.endswith("\n\nProse below.\n")
-    assert "old table" not in text and text.count(suite.BEGIN) == 1 and text.count(suite.END) == 1
-    assert suite.render_table(SUITE_RUN) in text
+    assert "old table" not in text and text.count(page.BEGIN) == 1 and text.count(page.END) == 1
+    assert "| `members.json` | `abc1234` |" in text and "p50 9.5 ms (n=3)" in text
 
 
 def test_markers_are_added_once_to_a_page_without_them(tmp_path):
     docs = tmp_path / "benchmarks.md"
     docs.write_text("# Benchmarks\n\nProse.\n")
 
-    suite.docs_update(SUITE_RUN, docs)
-    suite.docs_update(SUITE_RUN, docs)
+    suite.docs_update(docs, tmp_path)
+    suite.docs_update(docs, tmp_path)
 
     text = docs.read_text()
-    assert text.startswith("# Benchmarks\n\nProse.\n") and text.count(suite.BEGIN) == 1
+    assert text.startswith("# Benchmarks\n\nProse.\n") and text.count(page.BEGIN) == 1
 
 
 def test_the_project_page_carries_the_markers():
     text = suite.DOCS.read_text()
 
-    assert text.count(suite.BEGIN) == 1 and text.index(suite.BEGIN) < text.index(suite.END)
+    assert text.count(page.BEGIN) == 1 and text.index(page.BEGIN) < text.index(page.END)
 
 
 def test_a_partial_run_keeps_the_other_steps_of_the_previous_run_in_suite_order(tmp_path):
