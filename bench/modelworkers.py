@@ -130,7 +130,8 @@ def main() -> None:
     county_client, union_client = Client(), Client()
     county_client.force_login(admin)
     union_client.force_login(union_admin)
-    county_list = summary(timed_requests(county_client, "testserver", args.requests))
+    # The federations' public host ("testserver" is a host of the test settings only).
+    county_list = summary(timed_requests(county_client, settings.UNIONHUB_BASE_DOMAIN, args.requests))
     union_list = summary(timed_requests(union_client, union_host(unions[0].slug), args.requests))
     print(f"modelWorkers(first: 50), county admin: {county_list}")
     print(f"modelWorkers(first: 50), union admin on its host: {union_list}")
