@@ -87,6 +87,21 @@ def test_every_number_in_the_generated_part_is_a_value_of_a_result_file():
     assert untraced(generated, _sources()) == []
 
 
+def test_each_file_section_shows_only_values_of_its_own_file():
+    """Stronger than the page-wide check: the table under "From `bench/results/<name>.json`" traces to that one
+    file, so a figure cannot be borrowed from another run."""
+    generated, _ = _parts()
+    all_results = page.results()
+    sections = re.split(r"^(?=From `bench/results/|## )", generated, flags=re.MULTILINE)
+    checked = 0
+    for section in sections:
+        found = re.match(r"From `bench/results/([\w-]+)\.json`", section)
+        if found:
+            assert untraced(section, [all_results[found.group(1)]]) == [], found.group(1)
+            checked += 1
+    assert checked >= len(page.SECTIONS)
+
+
 def test_the_findings_state_no_number_the_generated_part_does_not_show():
     generated, handwritten = _parts()
     assert unsupported(handwritten, generated) == []
