@@ -9,7 +9,8 @@ out of it. The script is built once per *fingerprint* of the tenant migrations, 
 public table, and sent to the server in one round trip.
 
 Fingerprints also drive `migrate` (see management/commands/migrate.py): every schema's applied fingerprint is
-recorded in the public table `unionhub_schema_state`, so finding the stale tenants is one query.
+recorded in the public table `unionhub_schema_state`, so finding the stale tenants is one query, and the SQL the
+template's migration executed is replayed in them (migration_replay.py).
 """
 
 from __future__ import annotations
@@ -227,11 +228,18 @@ def template_schema_ensure() -> str:
     with _template_lock():
         if schema_exists(template) and recorded_fingerprint(template) == fingerprint:
             return fingerprint
+        from .migration_replay import capture
+
+        before = None
         if not schema_exists(template):
             with connection.cursor() as cursor:
                 cursor.execute(f"CREATE SCHEMA {quote_ident(template)}")
+        else:
+            before = recorded_fingerprint(template)
         logger.info("migrating template schema %s", template)
-        call_command("migrate_schemas", schema_name=template, interactive=False, verbosity=0)
+        # What the template's migration executes is kept for replay in the stale union schemas.
+        with capture(template, before, fingerprint):
+            call_command("migrate_schemas", schema_name=template, interactive=False, verbosity=0)
         actual = schema_fingerprint(template)
         if actual != fingerprint:
             raise TemplateError(
