@@ -1,24 +1,29 @@
-"""Benchmark: `migrate` over every tenant with nothing to apply, and with one trivial tenant migration.
+"""Benchmark: `migrate` over every tenant with nothing to apply, and one AddField + index tenant migration
+applied both ways in the same run: django-tenants' per-schema path and replay (federations/migration_replay.py).
 
-    .venv/bin/python bench/migrate_tenants.py [--app organisation] [--executor standard|multiprocessing]
+    .venv/bin/python bench/migrate_tenants.py [--tenants 200] [--app organisation] [--executor standard|multiprocessing]
 
 Works on a throwaway copy of the bench database (DATABASE_URL, default uh_scale): `CREATE DATABASE <db>_migrate
 TEMPLATE <db>`, dropped again at the end, so the bench database keeps its migration state. (PostgreSQL copies a
-database only while nobody is connected to it; the suite runs its steps one after the other.)
+database only while nobody is connected to it; the suite runs its steps one after the other.) With --tenants N
+the bench database is first topped up to N tenants (bench/provisioning.py's fast path).
 
-The trivial migration never touches the repository: MIGRATION_MODULES points the tenant app at a temporary
-package holding a copy of the app's migrations plus one AddField (a nullable column, the commonest real change).
-On the copy it times
+The migrations never touch the repository: MIGRATION_MODULES points the tenant app at a temporary package
+holding a copy of the app's migrations plus the benchmark's (a nullable column and an index on it, the
+commonest real change). On the copy it times
   * `migrate` with nothing to apply: one fingerprint query, no tenant schema entered;
-  * `migrate` with the new migration: the template schema, then every tenant schema through django-tenants'
-    executor (ours enters only the stale schemas, and here every schema is stale);
+  * migration A with `migrate --per-schema`: the template schema, then every tenant schema through
+    django-tenants' executor (every schema is stale);
+  * migration B, the same shape on another column, with `migrate`: the template schema (its SQL captured),
+    then the SQL replayed in every tenant schema, BATCH_SIZE schemas per transaction;
   * `migrate` right after, nothing to apply again, and checks that no tenant is left stale.
-Writes bench/results/migrate.json.
+Writes bench/results/migrate.json (BENCH_RESULTS_DIR replaces bench/results).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -37,13 +42,16 @@ TRIVIAL_MIGRATION = '''from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    """Benchmark only (bench/migrate_tenants.py): one nullable column on every tenant schema."""
+    """Benchmark only (bench/migrate_tenants.py): one nullable column and an index on every tenant schema."""
 
     dependencies = {dependencies!r}
 
     operations = [
         migrations.AddField(
-            model_name={model!r}, name="bench_note", field=models.TextField(blank=True, null=True)
+            model_name={model!r}, name={column!r}, field=models.TextField(blank=True, null=True)
+        ),
+        migrations.AddIndex(
+            model_name={model!r}, index=models.Index(fields=[{column!r}], name={index!r})
         ),
     ]
 '''
@@ -83,8 +91,8 @@ def database_drop(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def trivial_migration_package(app_label: str, model: str, folder: Path) -> str:
-    """A package in `folder` with the app's migrations and one more; returns its module name."""
+def trivial_migration_package(app_label: str, model: str, folder: Path, columns: list[str]) -> str:
+    """A package in `folder` with the app's migrations and one more per column (a chain); returns its name."""
     from django.apps import apps
     from django.db.migrations.loader import MigrationLoader
 
@@ -94,10 +102,17 @@ def trivial_migration_package(app_label: str, model: str, folder: Path) -> str:
     target.mkdir()
     for path in source.glob("*.py"):
         shutil.copy(path, target / path.name)
-    leaves = MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes(app_label)
-    (target / "9999_bench_trivial.py").write_text(
-        TRIVIAL_MIGRATION.format(dependencies=[tuple(leaf) for leaf in leaves], model=model)
-    )
+    dependencies = [
+        tuple(leaf) for leaf in MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes(app_label)
+    ]
+    for n, column in enumerate(columns, 1):
+        name = f"999{n}_bench_{column}"
+        (target / f"{name}.py").write_text(
+            TRIVIAL_MIGRATION.format(
+                dependencies=dependencies, model=model, column=column, index=f"{model}_{column}_idx"[:30]
+            )
+        )
+        dependencies = [(app_label, name)]
     return package
 
 
@@ -109,6 +124,27 @@ def timed_migrate(**options) -> float:
     return time.perf_counter() - started
 
 
+def top_up_tenants(n: int) -> None:
+    """Bring the bench database to n tenants with schemas. Django stays out of this process (the copy that
+    follows needs no session on the source and a DATABASE_URL of its own), so a child process does it."""
+    import subprocess
+
+    subprocess.run([sys.executable, __file__, "--top-up-only", str(n)], check=True)
+
+
+def top_up_only(n: int) -> None:
+    bootstrap(DEFAULT_DB)
+    from bench.provisioning import top_up
+    from federations.models import FederationNode
+    from federations.services import node_create
+
+    county = FederationNode.objects.filter(name="压测县总工会").first() or node_create(
+        level="county", name="压测县总工会", division_code="330122"
+    )
+    created, seconds = top_up(n, county)
+    print(f"tenants created: {created} in {seconds:.1f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -117,11 +153,15 @@ def main() -> None:
     parser.add_argument("--model", default="branch", help="model of that app that gets the column")
     parser.add_argument("--executor", default="standard", choices=["standard", "multiprocessing"])
     parser.add_argument("--repeat", type=int, default=3, help="timed no-op migrates")
+    parser.add_argument("--tenants", type=int, help="top the bench database up to this many tenants first")
+    parser.add_argument("--top-up-only", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-
-    import os
+    if args.top_up_only:
+        return top_up_only(args.top_up_only)
 
     source_url = os.environ.get("DATABASE_URL") or f"postgres://postgres@127.0.0.1:5432/{DEFAULT_DB}"
+    if args.tenants:
+        top_up_tenants(args.tenants)
     copy_url, copy_s = database_copy(source_url, COPY_SUFFIX)
     print(f"copied {urlparse(source_url).path[1:]} to {urlparse(copy_url).path[1:]} in {copy_s:.1f} s")
     os.environ["DATABASE_URL"] = copy_url
@@ -143,6 +183,7 @@ def measure(args) -> dict:
     from django_tenants.utils import get_public_schema_name
 
     from federations import schema_template
+    from federations.migration_replay import BATCH_SIZE
     from federations.models import Union
     from federations.schema_template import stale_tenant_schemas
 
@@ -156,40 +197,60 @@ def measure(args) -> dict:
     nothing = [timed_migrate() for _ in range(args.repeat)]
     print(f"{tenants} tenants; migrate, nothing to apply: {summary(nothing)}")
 
-    with tempfile.TemporaryDirectory(prefix="uh-bench-migrations-") as folder:
-        package = trivial_migration_package(args.app, args.model, Path(folder))
-        sys.path.insert(0, folder)
-        settings.MIGRATION_MODULES = {**getattr(settings, "MIGRATION_MODULES", {}), args.app: package}
-        schema_template._code_tenant_migrations.cache_clear()  # the code's fingerprint now includes it
-        stale_before = len(stale_tenant_schemas())
-        one = timed_migrate(executor=args.executor)
-        stale_after = len(stale_tenant_schemas())
-        again = [timed_migrate() for _ in range(args.repeat)]
+    def columns_present(column: str) -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT count(*) FROM information_schema.columns WHERE table_name = %s AND column_name = %s",
-                [f"{args.app}_{args.model}", "bench_note"],
+                [f"{args.app}_{args.model}", column],
             )
-            columns = cursor.fetchone()[0]
+            return cursor.fetchone()[0]
+
+    runs = {}
+    with tempfile.TemporaryDirectory(prefix="uh-bench-migrations-") as folder:
+        sys.path.insert(0, folder)
+        for path, columns, options in (
+            ("per_schema", ["bench_note"], {"per_schema": True, "executor": args.executor}),
+            ("replay", ["bench_note", "bench_tag"], {}),
+        ):
+            package = trivial_migration_package(args.app, args.model, Path(folder), columns)
+            settings.MIGRATION_MODULES = {**getattr(settings, "MIGRATION_MODULES", {}), args.app: package}
+            schema_template._code_tenant_migrations.cache_clear()  # the code's fingerprint now includes it
+            stale_before = len(stale_tenant_schemas())
+            load_before = os.getloadavg()[0]
+            seconds = timed_migrate(**options)
+            stale_after = len(stale_tenant_schemas())
+            present = columns_present(columns[-1])
+            if stale_after or present < tenants:
+                raise SystemExit(f"{path}: {stale_after} stale, column in {present} schemas")
+            runs[path] = {
+                "migration": f"{args.app}: AddField {args.model}.{columns[-1]} (nullable text) + AddIndex",
+                "stale_tenants_before": stale_before,
+                "seconds": round(seconds, 2),
+                "per_tenant_ms": round(seconds / max(1, stale_before) * 1000, 1),
+                "load_average_1min_before": round(load_before, 2),
+                "load_average_1min_after": round(os.getloadavg()[0], 2),
+                "schemas_with_new_column": present,
+            }
+            print(
+                f"{path}: migrate with one AddField + index over {stale_before} stale tenants: {seconds:.1f} s "
+                f"({runs[path]['per_tenant_ms']:.1f} ms per tenant; load {load_before:.1f})"
+            )
+        again = [timed_migrate() for _ in range(args.repeat)]
         sys.path.remove(folder)
-    if stale_after or columns < tenants:
-        raise SystemExit(
-            f"migration not applied everywhere: {stale_after} stale, column in {columns} schemas"
-        )
-    print(
-        f"migrate with one trivial migration over {stale_before} stale tenants: {one:.1f} s "
-        f"({one / max(1, stale_before) * 1000:.0f} ms per tenant); nothing to apply after: {summary(again)}"
-    )
+    speedup = runs["per_schema"]["per_tenant_ms"] / max(0.001, runs["replay"]["per_tenant_ms"])
+    print(f"replay {speedup:.1f}x the per-schema path; nothing to apply after: {summary(again)}")
     return {
         "tenants": tenants,
         "executor": args.executor,
-        "migration": f"{args.app}: AddField {args.model}.bench_note (nullable text)",
+        "replay_batch_size": BATCH_SIZE,
         "nothing_to_apply": summary(nothing),
         "nothing_to_apply_s": round(summary(nothing)["p50_ms"] / 1000, 3),
-        "stale_tenants_before": stale_before,
-        "one_migration_s": round(one, 1),
-        "one_migration_per_tenant_ms": round(one / max(1, stale_before) * 1000, 1),
-        "schemas_with_new_column": columns,
+        "per_schema": runs["per_schema"],
+        "replay": runs["replay"],
+        "replay_speedup": round(speedup, 1),
+        # The figures earlier runs reported under these names: the per-schema path.
+        "one_migration_s": runs["per_schema"]["seconds"],
+        "one_migration_per_tenant_ms": runs["per_schema"]["per_tenant_ms"],
         "nothing_to_apply_after": summary(again),
         "nothing_to_apply_after_s": round(summary(again)["p50_ms"] / 1000, 3),
     }

@@ -67,11 +67,15 @@ class Migration(migrations.Migration):
 
 
 @pytest.fixture
-def tenant_migration(tmp_path):
+def tenant_migration(db, tmp_path):
     """add(operations): the organisation app gains one migration, for this test only."""
     from federations import schema_template
+    from federations.migration_replay import _sequence_positions, _sequence_restore
 
     original = getattr(settings, "MIGRATION_MODULES", {})
+    # The test's transaction rolls the template back, but not the sequences its migration drew from; the
+    # cloner copies sequence positions, so later tests would provision schemas unlike a migrated one.
+    positions = _sequence_positions(["union_template", "public"])
 
     def add(operations: str) -> None:
         source = Path(apps.get_app_config("organisation").path) / "migrations"
@@ -92,6 +96,7 @@ def tenant_migration(tmp_path):
     sys.path.remove(str(tmp_path))
     settings.MIGRATION_MODULES = original
     schema_template._code_tenant_migrations.cache_clear()
+    _sequence_restore(positions)
 
 
 class SqlLog:
