@@ -238,6 +238,19 @@ def _migrate(r: dict) -> list[list[str]]:
         ["schemas with the new column afterwards", num(r.get("schemas_with_new_column"))],
         ["`migrate` right after, nothing to apply again", num(r.get("nothing_to_apply_after_s"), "s")],
         ["copy of the database it ran on (`CREATE DATABASE ... TEMPLATE`)", num(r.get("database_copy_s"), "s")],
+    ] + _migrate_replay(r)  # fmt: skip
+
+
+def _migrate_replay(r: dict) -> list[list[str]]:
+    """Rows of the replay path (docs/scaling.md), in results written since `migrate` replays."""
+    replay = r.get("replay")
+    if not replay:
+        return []
+    return [
+        ["the migration of the replay run (same shape, another column)", str(replay.get("migration"))],
+        ["`migrate` by replay, template and every stale tenant", num(replay.get("seconds"), "s")],
+        ["  per tenant, as the script divides it", num(replay.get("per_tenant_ms"), "ms")],
+        ["replay against the per-schema path, per tenant", f"{num(r.get('replay_speedup'))}x"],
     ]  # fmt: skip
 
 

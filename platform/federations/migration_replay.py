@@ -32,7 +32,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import connection, router, transaction
+from django.db import connection, connections, router, transaction
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations import operations as ops
 
@@ -217,9 +217,11 @@ def capture(template: str, from_fingerprint: str | None, to_fingerprint: str):
 
     statements: list[str] = []
     original = BaseDatabaseSchemaEditor.execute
+    # The patch is process-wide; only this thread's connection (the template's migrate) is recorded.
+    wrapper = connections[connection.alias]
 
     def recording_execute(editor, sql, params=()):
-        if editor.connection.alias == connection.alias and not editor.collect_sql:
+        if editor.connection is wrapper and not editor.collect_sql:
             text = str(sql) if params is None else editor.connection.ops.compose_sql(str(sql), params)
             statements.append(text)
             return original(editor, text, None)
