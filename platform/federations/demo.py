@@ -450,7 +450,7 @@ def demo_load(*, unions_per_node: int | None = None, log=None) -> DemoLoadResult
     from assessment.demo import demo_assessment_load
 
     # Last year's 职工之家 round on the county's 100+3-point standard: published results, titles, funding.
-    demo_assessment_load(county=county, unions_by_slug=unions_by_slug)
+    demo_assessment_load(county=county, unions_by_slug=unions_by_slug, city_name=CITY_FEDERATION_NAME)
     return result
 
 

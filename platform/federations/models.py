@@ -29,6 +29,24 @@ ALLOWED_PARENT_LEVELS = {
 }
 
 
+# Administrative rank of each level (higher = higher body): titles and awards are ordered by it, e.g. the "next
+# lower level" of a city is the county.
+LEVEL_RANK = {
+    NodeLevel.CITY: 3,
+    NodeLevel.COUNTY: 2,
+    NodeLevel.TOWNSHIP: 1,
+    NodeLevel.STREET: 1,
+    NodeLevel.PARK: 1,
+    NodeLevel.SERVICE_STATION: 0,
+}
+
+
+def next_lower_levels(level: str) -> set[str]:
+    """The levels one administrative rank below `level` (a county's: township, street, park)."""
+    rank = LEVEL_RANK[level] - 1
+    return {str(code) for code, value in LEVEL_RANK.items() if value == rank}
+
+
 class FederationNode(models.Model):
     """A federation or an intermediate union above grassroots level (县总工会, 乡镇/街道/园区工会, 服务站)."""
 
@@ -176,3 +194,29 @@ class Domain(DomainMixin):
     class Meta:
         verbose_name = _("域名")
         verbose_name_plural = _("域名")
+
+
+class StaffCountSource(models.TextChoices):
+    PROFILE = "profile", _("工会填报")
+    STATISTICS = "statistics", _("统计年报")
+    VERIFIED = "verified", _("上级工会核定")
+
+
+class StaffCount(models.Model):
+    """History of a union's staff count (职工人数), the denominator of 入会率: each figure with the date it holds
+    from and where it came from. Union.staff_count stays the current figure; readers that need the figure as of a
+    date (an assessment round's reference date) read this history (federations.selectors.staff_count_as_of)."""
+
+    union = models.ForeignKey(Union, on_delete=models.CASCADE, related_name="staff_counts")
+    effective_on = models.DateField(_("生效日期"))
+    value = models.PositiveIntegerField(_("职工人数"))
+    source = models.CharField(_("来源"), max_length=20, choices=StaffCountSource.choices)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    recorded_by_id = models.BigIntegerField(null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("职工人数记录")
+        verbose_name_plural = _("职工人数记录")
+        ordering = ["union_id", "-effective_on", "-id"]
+        indexes = [models.Index(fields=["union", "effective_on"], name="fed_staff_count_asof")]

@@ -103,6 +103,9 @@ VALUE_HINTS = {
     "requiresLowerTitle": lambda: False,
     "vetoItemCode": lambda: "V1",
     "amountFen": lambda: 500000,
+    # 公示: an objection received today (the walks' notice rounds run around today), a decision's number.
+    "receivedOn": lambda: _today(),
+    "decisionNumber": lambda: "探针工发〔2026〕1号",
     # Model-worker care: this month and today inside the walks' workers' terms, rule starts that never overlap.
     **CARE_VALUE_HINTS,
     # Model-worker registry: objections received today, attachments as a small PNG.
