@@ -438,6 +438,11 @@ def demo_load(*, unions_per_node: int | None = None, log=None) -> DemoLoadResult
         _branches(result, union, union_def.branches)
         _members(result, union, union_index=len(result.unions))
     unions_by_slug = {union.slug: union for union in result.unions}
+    from membership.demo import demo_membership_load
+
+    # In the first union: a retiree keeping membership and a pending 视为自动退会 proposal after a talk.
+    if result.unions:
+        demo_membership_load(union=result.unions[0])
     _logins(result, nodes=nodes, unions_by_slug=unions_by_slug)
     from modelworkers.demo import demo_modelworkers_load
 

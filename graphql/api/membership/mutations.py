@@ -260,14 +260,16 @@ class WithdrawalProposalDecide(BaseMutation):
         proposal = graphene.ID(required=True)
         confirm = graphene.Boolean(required=True, description="true = confirm, false = dismiss.")
         no_participation = graphene.Boolean(
-            description="Confirming: the member took no part in union life for six months."
+            required=True,
+            description="Confirming: the officer attests the member took no part in union life for six months "
+            "(ignored when dismissing).",
         )
         note = graphene.String(description="Required when dismissing.")
 
     proposal = graphene.Field(WithdrawalProposal)
 
     @classmethod
-    def perform(cls, info, context, proposal, confirm, no_participation=None, note=None):
+    def perform(cls, info, context, proposal, confirm, no_participation, note=None):
         row = _managed_proposal(context, proposal)
         if confirm:
             row = withdrawal_confirm(
