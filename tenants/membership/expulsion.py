@@ -14,7 +14,7 @@ from unionhub.errors import DomainValidationError, FieldError
 
 from .models import HOLDING_STATUSES, STATUS_REASONS, ExpulsionCase, ExpulsionStep, Member, MemberStatus
 from .services import member_change_status
-from .tenancy import current_union, in_union
+from unionhub.tenancy import current_union, in_union
 from .validation import parse_date
 
 

@@ -22,6 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from drives.services import drive_progress_new_members
 from people.identity import id_encrypt, id_reencrypt, mask_id
 from people.models import PersonMembership
 from rollup import indicators as ind
@@ -165,9 +166,12 @@ def member_create(
     card_number: str | None = None,
     actor_id: int | None = None,
     origin: str = MemberOrigin.JOINED,
+    count_in_drives: bool = True,
 ) -> Member:
     """Register a member. Sex and birth date come from the identity number. Raises DomainValidationError for bad
-    input or a duplicate here, PersonActiveElsewhere when the person holds membership in another union."""
+    input or a duplicate here, PersonActiveElsewhere when the person holds membership in another union.
+    A joining member (not a transfer) counts as a 新发展会员 of the drives covering the union on the join date
+    (`count_in_drives=False`: the caller counts it for one drive, as a drive's approval does)."""
     with in_union(union), transaction.atomic():
         clean, errors = member_fields_clean(
             {
@@ -214,6 +218,8 @@ def member_create(
             actor_id=actor_id,
         )
         facts_apply(union=union, deltas=deltas_for([(None, fact_state(member))]))
+        if count_in_drives and origin == MemberOrigin.JOINED:
+            drive_progress_new_members(union=union, members=[(member.branch_id, member.join_date)])
     return member
 
 
@@ -628,6 +634,10 @@ def members_bulk_create(*, union, rows: list[dict], actor_id: int | None = None)
             for key, delta in deltas_for([(None, state)]).items():
                 deltas[key] += delta * count
         facts_apply(union=union, deltas=deltas)
+        drive_progress_new_members(
+            union=union,
+            members=[(row.get("branch_id"), row["join_date"]) for row in rows],
+        )
 
         # Model instances as the ORM would return them after a save, in concrete-field order.
         by_column = {column: i for i, column in enumerate(member_columns)}

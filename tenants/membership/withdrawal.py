@@ -32,7 +32,7 @@ from .models import (
 )
 from .selectors import arrears_start, members_in_arrears
 from .services import AUTO_WITHDRAW_MONTHS, member_change_status
-from .tenancy import current_union, in_union
+from unionhub.tenancy import current_union, in_union
 from .validation import parse_date
 
 # Days the member has to pay (改正) after the talk before a proposal is made: a parameter, the 章程 names none.

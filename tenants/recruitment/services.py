@@ -221,6 +221,8 @@ def application_approve(
             "phone": locked.phone,
             "branch": locked.branch,
             "actor_id": actor_id,
+            # Counted below for this application's drive only, not for every drive covering the union.
+            "count_in_drives": False,
         }
         member = transfer = None
         if makes_transfers:
