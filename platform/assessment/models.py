@@ -163,7 +163,7 @@ class Grade(models.Model):
     rank = models.PositiveSmallIntegerField(_("等级序位"))
     min_score = models.DecimalField(_("最低得分"), **POINTS)
     min_join_rate = models.DecimalField(_("入会率下限"), null=True, blank=True, **RATE)
-    min_satisfaction = models.DecimalField(_("会员满意度下限"), null=True, blank=True, **RATE)
+    min_satisfaction = models.DecimalField(_("会员满意率（含基本满意）下限"), null=True, blank=True, **RATE)
     requires_lower_title = models.BooleanField(_("须已获下一级称号"), default=False)
     validity_years = models.PositiveSmallIntegerField(_("称号有效期（年）"), default=3)
 

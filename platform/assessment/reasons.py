@@ -27,7 +27,7 @@ def _gate_text(gate: str, actual: str, required: str, names: dict[str, str]) -> 
             "required": _percent(required),
         }
     if gate == engine.GATE_SATISFACTION:
-        return _("会员满意度 %(actual)s 未达到 %(required)s") % {
+        return _("会员满意率（含基本满意）%(actual)s 未达到 %(required)s") % {
             "actual": _percent(actual),
             "required": _percent(required),
         }

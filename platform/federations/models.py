@@ -10,7 +10,7 @@ from .validators import validate_credit_code, validate_division_code, validate_u
 
 class NodeLevel(models.TextChoices):
     CITY = "city", _("市总工会")
-    COUNTY = "county", _("县(区)总工会")
+    COUNTY = "county", _("县（区）总工会")
     TOWNSHIP = "township", _("乡镇工会")
     STREET = "street", _("街道工会")
     PARK = "park", _("园区工会")
@@ -139,7 +139,7 @@ class UnionStatus(models.TextChoices):
 class Union(TenantMixin):
     """A grassroots union (基层工会): one tenant, one PostgreSQL schema."""
 
-    slug = models.CharField(_("单位标识"), max_length=41, unique=True, validators=[validate_union_slug])
+    slug = models.CharField(_("统计代码"), max_length=41, unique=True, validators=[validate_union_slug])
     name = models.CharField(_("工会名称"), max_length=200)
     credit_code = models.CharField(
         _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code]
@@ -152,7 +152,7 @@ class Union(TenantMixin):
     staff_count = models.PositiveIntegerField(_("职工人数"), default=0)
     female_staff_count = models.PositiveIntegerField(_("女职工人数"), default=0)
     # Statistics profile (工会统计年报): read by the roll-up in the same query as the live facts.
-    fulltime_officer_count = models.PositiveIntegerField(_("专职工会工作人员数"), default=0)
+    fulltime_officer_count = models.PositiveIntegerField(_("专职工会干部数"), default=0)
     has_workers_congress = models.BooleanField(_("建立职代会制度"), default=False)
     has_affairs_disclosure = models.BooleanField(_("实行厂务公开"), default=False)
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)

@@ -114,7 +114,7 @@ def _union_integrity_errors(union: Union, host: str) -> list[FieldError]:
         Union.objects.filter(slug=union.slug).exists()
         or Union.objects.filter(schema_name=union.schema_name).exists()
     ):
-        errors.append(FieldError("slug", "unique", str(_("该单位标识已被使用。"))))
+        errors.append(FieldError("slug", "unique", str(_("该统计代码已被使用。"))))
     elif Domain.objects.filter(domain=host).exists():
         errors.append(FieldError("slug", "duplicate_domain", str(_("该域名已被占用。"))))
     if Union.objects.filter(credit_code=union.credit_code).exists():

@@ -66,7 +66,7 @@ STATUS_REASONS: dict[str, dict[str, str]] = {
         "employer_closed": _("单位破产或关闭"),
     },
     MemberStatus.TRANSFERRED_OUT: {
-        "transfer": _("会员转接"),
+        "transfer": _("会员组织关系接转"),
         "job_change": _("工作调动"),
     },
     MemberStatus.WITHDRAWN: {

@@ -58,11 +58,15 @@ UPDATABLE_FIELDS = frozenset(
 
 
 class PersonActiveElsewhere(DomainValidationError):
-    """The person holds membership in another union: a transfer (会员转接) is needed, not a second membership."""
+    """The person holds membership in another union: a transfer (会员组织关系接转) is needed, not a second membership."""
 
     def __init__(self, *, other_union_id: int, other_member_id: int | None = None):
         super().__init__(
-            [FieldError("id_number", "active_elsewhere", _("此人已是其他工会的会员，请办理会员转接。"))]
+            [
+                FieldError(
+                    "id_number", "active_elsewhere", _("此人已是其他工会的会员，请办理会员组织关系接转。")
+                )
+            ]
         )
         self.other_union_id = other_union_id
         self.other_member_id = other_member_id
@@ -596,7 +600,9 @@ def members_bulk_create(*, union, rows: list[dict], actor_id: int | None = None)
         free = _claim_people(union=union, claims=[(value[_ID_HASH], value[_ID]) for value in values])
         errors = [
             FieldError(
-                f"rows.{index}.id_number", "active_elsewhere", _("此人已是其他工会的会员，请办理会员转接。")
+                f"rows.{index}.id_number",
+                "active_elsewhere",
+                _("此人已是其他工会的会员，请办理会员组织关系接转。"),
             )
             for index, value in enumerate(values)
             if value[_ID_HASH] not in free

@@ -226,7 +226,7 @@ def application_approve(
         }
         member = transfer = None
         if makes_transfers:
-            result = create(note=str(_("入会申请（会员发展活动）")), **fields)
+            result = create(note=str(_("入会申请（会员发展行动）")), **fields)
             member, transfer = result.member, result.transfer
         else:
             member = create(**fields)

@@ -55,7 +55,7 @@ class MemberCreateInput(graphene.InputObjectType):
 
 class MemberCreate(BaseMutation):
     """Register a member. A person who holds membership in another union is not registered twice (one person, one
-    membership): a transfer request (会员转接) to this union is created instead, returned in `transfer` with
+    membership): a transfer request (会员组织关系接转) to this union is created instead, returned in `transfer` with
     `member` null, and waits for the other union to release the person."""
 
     class Arguments:
