@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from unionhub.errors import DomainValidationError, FieldError
+from unionhub.tenancy import current_union, in_union
 
 from .models import HOLDING_STATUSES, STATUS_REASONS, ExpulsionCase, ExpulsionStep, Member, MemberStatus
 from .services import member_change_status
-from unionhub.tenancy import current_union, in_union
 from .validation import parse_date
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from unionhub.errors import DomainValidationError, FieldError
+from unionhub.tenancy import current_union, in_union
 
 from .models import (
     DuesMethod,
@@ -32,7 +33,6 @@ from .models import (
 )
 from .selectors import arrears_start, members_in_arrears
 from .services import AUTO_WITHDRAW_MONTHS, member_change_status
-from unionhub.tenancy import current_union, in_union
 from .validation import parse_date
 
 # Days the member has to pay (改正) after the talk before a proposal is made: a parameter, the 章程 names none.

@@ -187,7 +187,9 @@ def test_maintained_facts_equal_a_recount_after_a_mixed_history(world, register)
         }
         assert mw_facts(union) == expected
     assert mw_facts(world.factory)["mw_status_managed"] == 1
-    assert mw_facts(world.factory)["mw_level_county"] == 1  # managed only; ended, revoked and deceased drop out
+    assert (
+        mw_facts(world.factory)["mw_level_county"] == 1
+    )  # managed only; ended, revoked and deceased drop out
 
 
 def test_an_ended_term_no_longer_counts_as_holding_the_title_in_the_stock_figures(world, register):
