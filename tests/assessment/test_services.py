@@ -399,7 +399,7 @@ def test_the_satisfaction_gate_uses_the_real_counts_below_the_appraisal_minimum(
     withheld = scored()
     alpha, beta = withheld[participants.alpha.pk], withheld[participants.beta.pk]
     assert (alpha[1], alpha[4]) == ("advanced", D(1))
-    assert (beta[1], beta[4]) == ("qualified", D("0.3333")) and "满意度" in beta[3]
+    assert (beta[1], beta[4]) == ("qualified", D("0.3333")) and "满意率" in beta[3]
     settings.UNIONHUB_APPRAISAL_MIN_RESPONSES = 1
     assert scored() == withheld
 
