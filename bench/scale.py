@@ -332,8 +332,13 @@ def _assessment(county, unions, created: dict, log):
 
     from assessment import facts as assessment_facts
     from assessment.models import Round, RoundParticipant, RoundStatus, Standard, StandardStatus
-    from assessment.services.inspection import deduction_add, inspection_scores_set, veto_record
-    from assessment.services.results import round_publish, round_score
+    from assessment.services.inspection import (
+        deduction_add,
+        inspection_scores_set,
+        participant_staff_count_verify,
+        veto_record,
+    )
+    from assessment.services.results import round_notice_open, round_publish, round_score
     from assessment.services.rounds import (
         UnitRef,
         participant_appraisal_invited_set,
@@ -392,9 +397,22 @@ def _assessment(county, unions, created: dict, log):
                     participant, responses=responses, satisfied=satisfied
                 ),
             )
+            # Corrections on two items, the other self scores accepted (unclaimed items 0), staff count confirmed.
+            corrected = {"6.3": D(5 - index % 4), "2.3": D(4 - index % 3)}
+            claimed = sample_self_scores(items, index)
             inspection_scores_set(
                 participant=participant,
-                scores={"6.3": D(5 - index % 4), "2.3": D(4 - index % 3)},
+                scores={
+                    **corrected,
+                    **{i.code: D(0) for i in items if i.code not in corrected and i.code not in claimed},
+                },
+                accept_self=[i.code for i in items if i.code not in corrected and i.code in claimed],
+                actor=None,
+                at=inspected_at,
+            )
+            participant_staff_count_verify(
+                participant=participant,
+                value=max(participant.union.staff_count, 1),
                 actor=None,
                 at=inspected_at,
             )
@@ -405,7 +423,17 @@ def _assessment(county, unions, created: dict, log):
             if (index + 1) % 200 == 0:
                 log(f"    assessment inputs: {index + 1}/{len(participants)}")
         round_score(round=rnd, actor=None, at=now - timedelta(days=25))
-        rnd = round_publish(round=rnd, actor=None, at=now - timedelta(days=20))
+        notice_start = timezone.localdate(now - timedelta(days=28))
+        round_notice_open(
+            round=rnd,
+            starts_on=notice_start,
+            ends_on=notice_start + timedelta(days=6),
+            actor=None,
+            at=now - timedelta(days=25),
+        )
+        rnd = round_publish(
+            round=rnd, decision_number="县工发〔2026〕8号", actor=None, at=now - timedelta(days=20)
+        )
     created["rounds"] += 1
     return rnd
 

@@ -9,10 +9,24 @@ from decimal import Decimal as D
 
 from django.utils import timezone
 
-from .models import Round, RoundParticipant, ScoringMethod, Standard, StandardItem, StandardStatus
+from .models import (
+    Round,
+    RoundParticipant,
+    ScoringMethod,
+    Standard,
+    StandardItem,
+    StandardStatus,
+    Title,
+    TitleStatus,
+)
 from .services.funding import funding_allocate, funding_pool_set
-from .services.inspection import deduction_add, inspection_scores_set, veto_record
-from .services.results import round_publish, round_score
+from .services.inspection import (
+    deduction_add,
+    inspection_scores_set,
+    participant_staff_count_verify,
+    veto_record,
+)
+from .services.results import round_notice_open, round_publish, round_score
 from .services.rounds import (
     UnitRef,
     participant_appraisal_add,
@@ -21,6 +35,7 @@ from .services.rounds import (
     round_open,
 )
 from .services.standards import standard_create, standard_publish
+from .services.titles import title_award
 from .sheets import fujian_home_standard
 
 ROUND_NAME = "年度模范职工之家建设验收"
@@ -42,7 +57,7 @@ def _scores(standard, union_index: int) -> dict:
     return scores
 
 
-def demo_assessment_load(*, county, unions_by_slug: dict) -> int:
+def demo_assessment_load(*, county, unions_by_slug: dict, city_name: str = "示范市总工会") -> int:
     """Returns how many rounds were created (0 on a second run)."""
     now = timezone.now()
     year = timezone.localdate().year
@@ -92,12 +107,27 @@ def demo_assessment_load(*, county, unions_by_slug: dict) -> int:
                 participant=participant, satisfied=response % (8 + index) != 0, at=opened + timedelta(days=40)
             )
     inspected_at = now - timedelta(days=35)
+    codes = list(StandardItem.objects.filter(standard=standard).values_list("code", flat=True))
     for index, participant in enumerate(participants):
-        # The inspectors corrected a few self scores down and found gaps in the records of every third union.
+        participant.refresh_from_db()
+        # The inspectors corrected a few self scores down, accepted the other self scores item by item (bonus
+        # items not claimed score 0) and found gaps in the records of every third union.
+        corrected = {"6.3": D(5 - index % 3), "2.3": D(4 - index % 2)}
+        unclaimed = {
+            code: D(0) for code in codes if code not in corrected and code not in participant.self_scores
+        }
         inspection_scores_set(
             participant=participant,
-            scores={"6.3": D(5 - index % 3), "2.3": D(4 - index % 2)},
+            scores={**corrected, **unclaimed},
             notes={"6.3": "现场查阅台账", "2.3": "核对帮扶记录"},
+            accept_self=[code for code in codes if code not in corrected and code in participant.self_scores],
+            actor=None,
+            at=inspected_at,
+        )
+        participant_staff_count_verify(
+            participant=participant,
+            value=participant.staff_count or participant.union.staff_count,
+            note="核对工资发放花名册",
             actor=None,
             at=inspected_at,
         )
@@ -118,7 +148,41 @@ def demo_assessment_load(*, county, unions_by_slug: dict) -> int:
             at=inspected_at,
         )
     round_score(round=rnd, actor=None, at=now - timedelta(days=25))
-    round_publish(round=rnd, actor=None, at=now - timedelta(days=20))
+    notice_start = timezone.localdate(now - timedelta(days=28))
+    round_notice_open(
+        round=rnd,
+        starts_on=notice_start,
+        ends_on=notice_start + timedelta(days=6),
+        actor=None,
+        at=now - timedelta(days=28),
+    )
+    round_publish(
+        round=rnd,
+        decision_number=f"{county.name[:2]}工发〔{year}〕8号",
+        actor=None,
+        at=now - timedelta(days=20),
+    )
+    # A unit holds titles per awarding level: the best-placed union also holds the city federation's title,
+    # awarded earlier and recorded by the county (the city is not on the platform).
+    best = (
+        Title.objects.filter(round=rnd, branch_id=0, status=TitleStatus.ACTIVE)
+        .select_related("union")
+        .order_by("-grade_rank", "id")
+        .first()
+    )
+    if best is not None:
+        awarded_on = timezone.localdate(now) - timedelta(days=400)
+        title_award(
+            union=best.union,
+            grade="advanced",
+            awarded_by=county,
+            awarding_level="city",
+            awarding_body_name=city_name,
+            awarded_on=awarded_on,
+            valid_until=awarded_on + timedelta(days=3 * 365),
+            decision_number=f"市工发〔{awarded_on.year}〕21号",
+            actor=None,
+        )
     funding_pool_set(
         round=rnd,
         amount_fen=5_000_000,  # 5万元

@@ -11,8 +11,10 @@ score(standard, inputs) -> Outcome
     2. a failed prerequisite item (pass/fail; fail = ineligible) -> no grade ("prerequisite_failed");
     3. a failed mandatory item (必备项) -> no grade ("mandatory_failed");
     4. else the highest grade whose threshold the total reaches AND whose gates pass: 入会率 (members / staff),
-       member satisfaction (satisfied / responses of 会员评家), and the next-lower grade already held. A grade
-       blocked by a gate falls through to the next lower one; the reason names the gate that blocked.
+       member participation in 会员评家 (responses / invited, at least the standard's minimum) before member
+       satisfaction (satisfied / responses) can count, and the title required from the next lower awarding level
+       (the same grade or a higher one, awarded by the level below the round's organiser; the caller passes only
+       those titles). A grade blocked by a gate falls through to the next lower one; the reason names the gate.
 
 competition_ranks(entries) -> {key: rank}: standard competition ranking (1, 2, 2, 4) by total descending; equal
 totals share a rank; the order within a tie is by key, so the listing is deterministic.
@@ -44,6 +46,7 @@ MANDATORY_FAILED = "mandatory_failed"
 BELOW_THRESHOLD = "below_threshold"
 GATE_JOIN_RATE = "gate_join_rate"
 GATE_SATISFACTION = "gate_satisfaction"
+GATE_PARTICIPATION = "gate_participation"
 GATE_LOWER_TITLE = "gate_lower_title"
 GRADED_OK = "graded"
 NO_GRADES = "no_grades"
@@ -79,6 +82,7 @@ class StandardSpec:
     grades: tuple[GradeSpec, ...] = ()
     bonus_cap: Decimal = ZERO
     deduction_cap: Decimal = ZERO  # 0 = no cap
+    min_participation: Decimal = ZERO  # 会员评家 responses / invited below which the satisfaction gate fails
 
 
 @dataclass(frozen=True)
@@ -89,9 +93,11 @@ class Inputs:
     vetoes: tuple[str, ...] = ()  # reasons of the veto findings
     members: int | None = None
     staff: int | None = None
+    appraisal_invited: int = 0
     appraisal_responses: int = 0
     appraisal_satisfied: int = 0
-    titles_held: frozenset[str] = frozenset()  # grade codes of valid titles held by the unit
+    # Grade codes of the valid titles the unit holds from the next lower awarding level.
+    titles_held: frozenset[str] = frozenset()
 
 
 class ItemLine(NamedTuple):
@@ -183,7 +189,9 @@ def _line(item: ItemSpec, inputs: Inputs) -> ItemLine:
     )
 
 
-def _gates(grade: GradeSpec, grades_by_rank: dict[int, GradeSpec], inputs: Inputs, join_rate, satisfaction):
+def _gates(
+    standard, grade: GradeSpec, grades_by_rank, inputs: Inputs, join_rate, satisfaction, participation
+):
     checks: list[GateCheck] = []
     if grade.min_join_rate is not None:
         checks.append(
@@ -196,6 +204,16 @@ def _gates(grade: GradeSpec, grades_by_rank: dict[int, GradeSpec], inputs: Input
             )
         )
     if grade.min_satisfaction is not None:
+        # A satisfaction rate only counts when enough of the invited members answered.
+        checks.append(
+            GateCheck(
+                grade.code,
+                GATE_PARTICIPATION,
+                participation is not None and participation >= standard.min_participation,
+                "" if participation is None else str(participation),
+                str(standard.min_participation),
+            )
+        )
         checks.append(
             GateCheck(
                 grade.code,
@@ -205,17 +223,16 @@ def _gates(grade: GradeSpec, grades_by_rank: dict[int, GradeSpec], inputs: Input
                 str(grade.min_satisfaction),
             )
         )
-    if grade.requires_lower_title and grade.rank - 1 in grades_by_rank:
-        lower = grades_by_rank[grade.rank - 1]
+    if grade.requires_lower_title:
         held_ranks = [g.rank for g in grades_by_rank.values() if g.code in inputs.titles_held]
         best = max(held_ranks, default=0)
         checks.append(
             GateCheck(
                 grade.code,
                 GATE_LOWER_TITLE,
-                best >= lower.rank,
+                best >= grade.rank,
                 grades_by_rank[best].code if best else "",
-                lower.code,
+                grade.code,
             )
         )
     return checks
@@ -232,6 +249,7 @@ def score(standard: StandardSpec, inputs: Inputs) -> Outcome:
 
     join_rate = _rate(inputs.members, inputs.staff)
     satisfaction = _rate(inputs.appraisal_satisfied, inputs.appraisal_responses)
+    participation = _rate(inputs.appraisal_responses, inputs.appraisal_invited)
     failed_prerequisites = tuple(line.code for line in lines if line.failed and line.method == PREREQUISITE)
     failed_mandatory = tuple(line.code for line in lines if line.failed and line.method != PREREQUISITE)
 
@@ -257,7 +275,9 @@ def score(standard: StandardSpec, inputs: Inputs) -> Outcome:
         for candidate in sorted(standard.grades, key=lambda g: g.rank, reverse=True):
             if total < candidate.min_score:
                 continue
-            checks = _gates(candidate, grades_by_rank, inputs, join_rate, satisfaction)
+            checks = _gates(
+                standard, candidate, grades_by_rank, inputs, join_rate, satisfaction, participation
+            )
             gates.extend(checks)
             failures = [check for check in checks if not check.passed]
             if not failures:

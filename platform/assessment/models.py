@@ -72,6 +72,9 @@ class Standard(models.Model):
     bonus_cap = models.DecimalField(_("加分上限"), default=0, **POINTS)  # 100 + 3
     deduction_points = models.DecimalField(_("每次抽查扣分"), default=1, **POINTS)
     deduction_cap = models.DecimalField(_("扣分上限"), default=0, **POINTS)  # 0 = no cap
+    # 会员评家 participation (responses / invited) below which the satisfaction gate fails: a satisfaction rate
+    # from a handful of answers says nothing. Default 30% (docs/assessment.md: the sheets give no figure).
+    min_appraisal_participation = models.DecimalField(_("会员评家最低参评率"), default="0.3000", **RATE)
     status = models.CharField(
         _("状态"), max_length=20, choices=StandardStatus.choices, default=StandardStatus.DRAFT
     )
@@ -160,7 +163,7 @@ class Grade(models.Model):
     rank = models.PositiveSmallIntegerField(_("等级序位"))
     min_score = models.DecimalField(_("最低得分"), **POINTS)
     min_join_rate = models.DecimalField(_("入会率下限"), null=True, blank=True, **RATE)
-    min_satisfaction = models.DecimalField(_("会员满意度下限"), null=True, blank=True, **RATE)
+    min_satisfaction = models.DecimalField(_("会员满意率（含基本满意）下限"), null=True, blank=True, **RATE)
     requires_lower_title = models.BooleanField(_("须已获下一级称号"), default=False)
     validity_years = models.PositiveSmallIntegerField(_("称号有效期（年）"), default=3)
 
@@ -180,6 +183,7 @@ class Grade(models.Model):
 class RoundStatus(models.TextChoices):
     OPEN = "open", _("进行中")
     SCORED = "scored", _("已评分")
+    NOTICE = "notice", _("公示中")  # results frozen and posted for objections (公示)
     PUBLISHED = "published", _("已公布")
 
 
@@ -197,6 +201,11 @@ class Round(models.Model):
     self_assessment_due = models.DateTimeField(_("自评截止时间"))
     appraisal_due = models.DateTimeField(_("会员评家截止时间"))
     inspection_due = models.DateTimeField(_("验收截止时间"))
+    # The date the round's figures (staff count for 入会率) are taken as of.
+    reference_date = models.DateField(_("基准日期"))
+    notice_starts_on = models.DateField(_("公示开始日期"), null=True, blank=True)
+    notice_ends_on = models.DateField(_("公示结束日期"), null=True, blank=True)
+    decision_number = models.CharField(_("命名文号"), max_length=100, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=RoundStatus.choices, default=RoundStatus.OPEN)
     scored_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -225,6 +234,13 @@ class RoundParticipant(models.Model):
     appraisal_invited = models.PositiveIntegerField(default=0)
     appraisal_responses = models.PositiveIntegerField(default=0)
     appraisal_satisfied = models.PositiveIntegerField(default=0)
+    # Staff count (入会率 denominator) as of the round's reference date, from the union's staff count history;
+    # verified (possibly corrected) by the inspecting federation before the round can publish.
+    staff_count = models.PositiveIntegerField(_("职工人数"), null=True, blank=True)
+    staff_count_on = models.DateField(_("职工人数生效日期"), null=True, blank=True)
+    staff_count_source = models.CharField(_("职工人数来源"), max_length=20, blank=True)
+    staff_verified_by_id = models.BigIntegerField(null=True, blank=True)
+    staff_verified_at = models.DateTimeField(_("职工人数核定时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -258,6 +274,8 @@ class InspectionScore(models.Model):
     )
     item = models.ForeignKey(StandardItem, on_delete=models.PROTECT, related_name="+")
     score = models.DecimalField(_("验收得分"), **POINTS)
+    # The inspector accepted the self score as the acceptance score for this item (认可自评分).
+    self_accepted = models.BooleanField(_("认可自评分"), default=False)
     note = models.CharField(_("说明"), max_length=1000, blank=True)
     inspector_id = models.BigIntegerField(null=True, blank=True)
     scored_at = models.DateTimeField()
@@ -302,6 +320,25 @@ class VetoFinding(models.Model):
         verbose_name = _("一票否决")
         verbose_name_plural = _("一票否决")
         ordering = ["participant_id", "id"]
+
+
+class Objection(models.Model):
+    """An objection (异议) received during a round's 公示; the round publishes only once every one is resolved."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="objections")
+    participant = models.ForeignKey(RoundParticipant, on_delete=models.CASCADE, related_name="objections")
+    received_on = models.DateField(_("收到日期"))
+    content = models.CharField(_("异议内容"), max_length=2000)
+    recorded_by_id = models.BigIntegerField(null=True, blank=True)
+    resolution = models.CharField(_("处理意见"), max_length=2000, blank=True)
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    resolved_by_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("公示异议")
+        verbose_name_plural = _("公示异议")
+        ordering = ["round_id", "id"]
 
 
 class Result(models.Model):
@@ -349,7 +386,13 @@ class Title(models.Model):
     awarded_by = models.ForeignKey(
         "federations.FederationNode", verbose_name=_("授予单位"), on_delete=models.PROTECT, related_name="+"
     )
+    # Copy of awarded_by.level: a unit holds at most one active title per awarding level (county and city at once).
+    awarding_level = models.CharField(_("授予层级"), max_length=20)
+    # A title from a higher body not on the platform (e.g. the city federation) is recorded by a node here
+    # (awarded_by) with the body's level and name.
+    awarding_body_name = models.CharField(_("授予单位名称"), max_length=200, blank=True)
     round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.PROTECT, related_name="titles")
+    decision_number = models.CharField(_("命名文号"), max_length=100, blank=True)
     awarded_on = models.DateField(_("授予日期"))
     valid_until = models.DateField(_("有效期至"))
     last_reviewed_on = models.DateField(_("最近复核日期"), null=True, blank=True)
@@ -364,9 +407,11 @@ class Title(models.Model):
         verbose_name_plural = _("职工之家称号")
         ordering = ["-awarded_on", "-id"]
         constraints = [
-            # One active title per unit (union at branch 0, or a branch).
+            # One active title per unit (union at branch 0, or a branch) and awarding level.
             models.UniqueConstraint(
-                fields=["union", "branch_id"], condition=Q(status="active"), name="assess_title_one_active"
+                fields=["union", "branch_id", "awarding_level"],
+                condition=Q(status="active"),
+                name="assess_title_one_active_per_level",
             ),
             models.CheckConstraint(
                 condition=Q(valid_until__gte=models.F("awarded_on")), name="assess_title_dates"

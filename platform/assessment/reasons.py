@@ -27,11 +27,16 @@ def _gate_text(gate: str, actual: str, required: str, names: dict[str, str]) -> 
             "required": _percent(required),
         }
     if gate == engine.GATE_SATISFACTION:
-        return _("会员满意度 %(actual)s 未达到 %(required)s") % {
+        return _("会员满意率（含基本满意）%(actual)s 未达到 %(required)s") % {
             "actual": _percent(actual),
             "required": _percent(required),
         }
-    return _("尚未获得%(required)s称号") % {"required": _grade_name(required, names)}
+    if gate == engine.GATE_PARTICIPATION:
+        return _("会员评家参评率 %(actual)s 低于 %(required)s，满意率不予认定") % {
+            "actual": _percent(actual),
+            "required": _percent(required),
+        }
+    return _("尚未获得下一级工会授予的%(required)s称号") % {"required": _grade_name(required, names)}
 
 
 def describe(outcome: engine.Outcome, grade_names: dict[str, str]) -> str:

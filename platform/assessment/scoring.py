@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from federations.models import next_lower_levels
 from rollup import indicators
 from rollup.models import LiveFact
 
@@ -32,6 +33,7 @@ def standard_spec(standard) -> engine.StandardSpec:
         base_max_points=standard.base_max_points,
         bonus_cap=standard.bonus_cap,
         deduction_cap=standard.deduction_cap,
+        min_participation=standard.min_appraisal_participation,
         items=tuple(
             engine.ItemSpec(
                 code=item.code,
@@ -63,10 +65,12 @@ def standard_spec(standard) -> engine.StandardSpec:
 def round_inputs(rnd, *, on: date) -> list[tuple[RoundParticipant, engine.Inputs]]:
     """Every participant of the round with its engine inputs (six queries in all).
 
-    Membership figures are the union's (live fact `members` / Union.staff_count) for a union and for its branches
-    alike: staff counts exist per union only. Titles held are the unit's titles valid on `on`.
+    Membership figures are the union's (live fact `members` / the participant's staff count as of the round's
+    reference date) for a union and for its branches alike: staff counts exist per union only. Titles held are the
+    unit's titles valid on `on` awarded at the level just below the organiser's (the "lower title" of the gates).
     """
     participants = list(RoundParticipant.objects.filter(round=rnd).select_related("union").order_by("id"))
+    lower_levels = next_lower_levels(rnd.organiser.level)
     inspection: dict[int, dict] = defaultdict(dict)
     for participant_id, code, score in InspectionScore.objects.filter(participant__round=rnd).values_list(
         "participant_id", "item__code", "score"
@@ -93,7 +97,10 @@ def round_inputs(rnd, *, on: date) -> list[tuple[RoundParticipant, engine.Inputs
     )
     titles: dict[tuple[int, int], set[str]] = defaultdict(set)
     for union_id, branch_id, grade in Title.objects.filter(
-        union_id__in=union_ids, status=TitleStatus.ACTIVE, valid_until__gte=on
+        union_id__in=union_ids,
+        status=TitleStatus.ACTIVE,
+        valid_until__gte=on,
+        awarding_level__in=lower_levels,
     ).values_list("union_id", "branch_id", "grade"):
         titles[(union_id, branch_id)].add(grade)
     out = []
@@ -109,7 +116,8 @@ def round_inputs(rnd, *, on: date) -> list[tuple[RoundParticipant, engine.Inputs
                     deductions=tuple(deductions.get(participant.pk, ())),
                     vetoes=tuple(vetoes.get(participant.pk, ())),
                     members=members.get(participant.union_id, 0),
-                    staff=participant.union.staff_count or None,
+                    staff=participant.staff_count or None,
+                    appraisal_invited=participant.appraisal_invited,
                     appraisal_responses=participant.appraisal_responses,
                     appraisal_satisfied=participant.appraisal_satisfied,
                     titles_held=frozenset(titles.get((participant.union_id, participant.branch_id), ())),

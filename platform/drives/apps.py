@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class DrivesConfig(AppConfig):
     name = "drives"
-    verbose_name = _("会员发展活动")
+    verbose_name = _("会员发展行动")

@@ -1,4 +1,4 @@
-"""Membership drives (会员发展活动, public schema): who runs them, for which period and groups, and targets per unit.
+"""Membership drives (会员发展行动, public schema): who runs them, for which period and groups, and targets per unit.
 
 Progress is pushed, not counted: each approved application adds to DriveProgress in the same transaction, so
 progress per branch, union, township and county is one aggregate query over public tables (see selectors).
@@ -42,8 +42,8 @@ class Drive(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("会员发展活动")
-        verbose_name_plural = _("会员发展活动")
+        verbose_name = _("会员发展行动")
+        verbose_name_plural = _("会员发展行动")
         ordering = ["-starts_on", "-id"]
         constraints = [
             models.CheckConstraint(

@@ -219,6 +219,30 @@ def drive_update(*, drive: Drive, targets: list[TargetSpec] | None = None, **cha
     return drive
 
 
+def drive_progress_new_members(*, union: Union, members: list[tuple[int | None, date]]) -> None:
+    """Members added by hand or by import are 新发展会员 of every drive covering their union that runs on their join
+    date (issue 15, rule 12): `members` are (branch id, join date). Joins through a drive's own link count for that
+    drive only, when the application is approved (recruitment), not here."""
+    from .selectors import drives_covering_union
+
+    if not members:
+        return
+    days = [day for _, day in members]
+    drives = list(
+        Drive.objects.filter(drives_covering_union(union), starts_on__lte=max(days), ends_on__gte=min(days))
+        .order_by("pk")
+        .values_list("pk", "starts_on", "ends_on")
+    )
+    counts: dict[tuple[int, int], int] = {}
+    for drive_id, starts_on, ends_on in drives:
+        for branch_id, day in members:
+            if starts_on <= day <= ends_on:
+                key = (drive_id, branch_id or 0)
+                counts[key] = counts.get(key, 0) + 1
+    for (drive_id, branch_id), count in sorted(counts.items()):
+        drive_progress_apply(drive_id=drive_id, union=union, branch_id=branch_id, delta=count)
+
+
 def drive_progress_apply(*, drive_id: int, union: Union, branch_id: int | None, delta: int = 1) -> None:
     """Add `delta` new members to the drive's progress for the branch and for the union (branch 0).
 

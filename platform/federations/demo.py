@@ -438,6 +438,11 @@ def demo_load(*, unions_per_node: int | None = None, log=None) -> DemoLoadResult
         _branches(result, union, union_def.branches)
         _members(result, union, union_index=len(result.unions))
     unions_by_slug = {union.slug: union for union in result.unions}
+    from membership.demo import demo_membership_load
+
+    # In the first union: a retiree keeping membership and a pending 视为自动退会 proposal after a talk.
+    if result.unions:
+        demo_membership_load(union=result.unions[0])
     _logins(result, nodes=nodes, unions_by_slug=unions_by_slug)
     from modelworkers.demo import demo_modelworkers_load
 
@@ -450,7 +455,7 @@ def demo_load(*, unions_per_node: int | None = None, log=None) -> DemoLoadResult
     from assessment.demo import demo_assessment_load
 
     # Last year's 职工之家 round on the county's 100+3-point standard: published results, titles, funding.
-    demo_assessment_load(county=county, unions_by_slug=unions_by_slug)
+    demo_assessment_load(county=county, unions_by_slug=unions_by_slug, city_name=CITY_FEDERATION_NAME)
     return result
 
 

@@ -10,7 +10,7 @@ from .validators import validate_credit_code, validate_division_code, validate_u
 
 class NodeLevel(models.TextChoices):
     CITY = "city", _("市总工会")
-    COUNTY = "county", _("县(区)总工会")
+    COUNTY = "county", _("县（区）总工会")
     TOWNSHIP = "township", _("乡镇工会")
     STREET = "street", _("街道工会")
     PARK = "park", _("园区工会")
@@ -27,6 +27,24 @@ ALLOWED_PARENT_LEVELS = {
     NodeLevel.PARK: {NodeLevel.COUNTY},
     NodeLevel.SERVICE_STATION: {NodeLevel.COUNTY, NodeLevel.TOWNSHIP, NodeLevel.STREET, NodeLevel.PARK},
 }
+
+
+# Administrative rank of each level (higher = higher body): titles and awards are ordered by it, e.g. the "next
+# lower level" of a city is the county.
+LEVEL_RANK = {
+    NodeLevel.CITY: 3,
+    NodeLevel.COUNTY: 2,
+    NodeLevel.TOWNSHIP: 1,
+    NodeLevel.STREET: 1,
+    NodeLevel.PARK: 1,
+    NodeLevel.SERVICE_STATION: 0,
+}
+
+
+def next_lower_levels(level: str) -> set[str]:
+    """The levels one administrative rank below `level` (a county's: township, street, park)."""
+    rank = LEVEL_RANK[level] - 1
+    return {str(code) for code, value in LEVEL_RANK.items() if value == rank}
 
 
 class FederationNode(models.Model):
@@ -121,7 +139,7 @@ class UnionStatus(models.TextChoices):
 class Union(TenantMixin):
     """A grassroots union (基层工会): one tenant, one PostgreSQL schema."""
 
-    slug = models.CharField(_("单位标识"), max_length=41, unique=True, validators=[validate_union_slug])
+    slug = models.CharField(_("统计代码"), max_length=41, unique=True, validators=[validate_union_slug])
     name = models.CharField(_("工会名称"), max_length=200)
     credit_code = models.CharField(
         _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code]
@@ -134,7 +152,7 @@ class Union(TenantMixin):
     staff_count = models.PositiveIntegerField(_("职工人数"), default=0)
     female_staff_count = models.PositiveIntegerField(_("女职工人数"), default=0)
     # Statistics profile (工会统计年报): read by the roll-up in the same query as the live facts.
-    fulltime_officer_count = models.PositiveIntegerField(_("专职工会工作人员数"), default=0)
+    fulltime_officer_count = models.PositiveIntegerField(_("专职工会干部数"), default=0)
     has_workers_congress = models.BooleanField(_("建立职代会制度"), default=False)
     has_affairs_disclosure = models.BooleanField(_("实行厂务公开"), default=False)
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
@@ -176,3 +194,29 @@ class Domain(DomainMixin):
     class Meta:
         verbose_name = _("域名")
         verbose_name_plural = _("域名")
+
+
+class StaffCountSource(models.TextChoices):
+    PROFILE = "profile", _("工会填报")
+    STATISTICS = "statistics", _("统计年报")
+    VERIFIED = "verified", _("上级工会核定")
+
+
+class StaffCount(models.Model):
+    """History of a union's staff count (职工人数), the denominator of 入会率: each figure with the date it holds
+    from and where it came from. Union.staff_count stays the current figure; readers that need the figure as of a
+    date (an assessment round's reference date) read this history (federations.selectors.staff_count_as_of)."""
+
+    union = models.ForeignKey(Union, on_delete=models.CASCADE, related_name="staff_counts")
+    effective_on = models.DateField(_("生效日期"))
+    value = models.PositiveIntegerField(_("职工人数"))
+    source = models.CharField(_("来源"), max_length=20, choices=StaffCountSource.choices)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    recorded_by_id = models.BigIntegerField(null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("职工人数记录")
+        verbose_name_plural = _("职工人数记录")
+        ordering = ["union_id", "-effective_on", "-id"]
+        indexes = [models.Index(fields=["union", "effective_on"], name="fed_staff_count_asof")]

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.access import Actor, Perm
 
-from .models import FederationNode, Union
+from .models import FederationNode, StaffCount, Union
 
 
 def node_list(
@@ -118,3 +118,14 @@ def node_names_by_id(*, ids: Iterable[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(FederationNode.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def staff_counts_as_of(union_ids: Iterable[int], on) -> dict[int, StaffCount]:
+    """The staff count record in force on `on` per union (latest effective date <= on, the later entry on a tie);
+    unions with no record by then are absent. One query."""
+    rows = (
+        StaffCount.objects.filter(union_id__in=list(union_ids), effective_on__lte=on)
+        .order_by("union_id", "-effective_on", "-id")
+        .distinct("union_id")
+    )
+    return {row.union_id: row for row in rows}

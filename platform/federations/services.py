@@ -8,11 +8,21 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from unionhub.errors import DomainValidationError, FieldError
 
-from .models import ALLOWED_PARENT_LEVELS, Domain, FederationNode, NodeLevel, Union, UnionStatus
+from .models import (
+    ALLOWED_PARENT_LEVELS,
+    Domain,
+    FederationNode,
+    NodeLevel,
+    StaffCount,
+    StaffCountSource,
+    Union,
+    UnionStatus,
+)
 from .validators import normalise_credit_code
 
 
@@ -104,7 +114,7 @@ def _union_integrity_errors(union: Union, host: str) -> list[FieldError]:
         Union.objects.filter(slug=union.slug).exists()
         or Union.objects.filter(schema_name=union.schema_name).exists()
     ):
-        errors.append(FieldError("slug", "unique", str(_("该单位标识已被使用。"))))
+        errors.append(FieldError("slug", "unique", str(_("该统计代码已被使用。"))))
     elif Domain.objects.filter(domain=host).exists():
         errors.append(FieldError("slug", "duplicate_domain", str(_("该域名已被占用。"))))
     if Union.objects.filter(credit_code=union.credit_code).exists():
@@ -155,6 +165,7 @@ def union_register(
         with transaction.atomic():
             union.save()
             Domain.objects.create(domain=host, tenant=union, is_primary=True)
+            _staff_history_append(union, union.staff_count, StaffCountSource.PROFILE, on=timezone.localdate())
     except IntegrityError as exc:
         # A concurrent registration took the slug, domain or credit code between validation and insert.
         errors = _union_integrity_errors(union, host)
@@ -239,4 +250,37 @@ def union_update_profile(*, union: Union, **changes) -> Union:
     _validate_union(union)
     with transaction.atomic():
         union.save(update_fields=[*changes, "updated_at"])
+        if "staff_count" in changes:
+            _staff_history_append(union, union.staff_count, StaffCountSource.PROFILE, on=timezone.localdate())
     return union
+
+
+def _staff_history_append(union: Union, value: int, source: str, *, on, actor_id=None, note: str = ""):
+    return StaffCount.objects.create(
+        union=union, effective_on=on, value=value, source=source, note=note, recorded_by_id=actor_id
+    )
+
+
+def staff_count_record(*, union: Union, value, effective_on, source: str, actor_id=None, note: str = ""):
+    """Add a staff count to the union's history (e.g. the figure of a statistics report, or one a higher-level
+    union verified). The current profile figure follows when the record is the latest."""
+    errors: list[FieldError] = []
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        errors.append(FieldError("staff_count", "invalid", str(_("职工人数须为不小于0的整数。"))))
+    if effective_on is None:
+        errors.append(FieldError("effective_on", "required", str(_("请填写生效日期。"))))
+    elif effective_on > timezone.localdate():
+        errors.append(FieldError("effective_on", "in_future", str(_("生效日期不能晚于今天。"))))
+    if source not in StaffCountSource.values:
+        errors.append(FieldError("source", "invalid_choice", str(_("请选择有效的来源。"))))
+    if len(note or "") > 500:
+        errors.append(FieldError("note", "too_long", str(_("说明不能超过500个字。"))))
+    if errors:
+        raise DomainValidationError(errors)
+    with transaction.atomic():
+        row = _staff_history_append(union, value, source, on=effective_on, actor_id=actor_id, note=note)
+        latest = StaffCount.objects.filter(union=union).order_by("-effective_on", "-id").first()
+        if latest.pk == row.pk and union.staff_count != value and union.female_staff_count <= value:
+            union.staff_count = value
+            union.save(update_fields=["staff_count", "updated_at"])
+    return row

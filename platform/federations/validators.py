@@ -51,8 +51,8 @@ RESERVED_SLUGS = frozenset(
 def validate_union_slug(value: str) -> None:
     if not _SLUG_RE.match(value or ""):
         raise ValidationError(
-            _("单位标识只能包含小写字母、数字和连字符（-），长度2至41位，且不能以连字符开头或结尾。"),
+            _("统计代码只能包含小写字母、数字和连字符（-），长度2至41位，且不能以连字符开头或结尾。"),
             code="invalid_slug",
         )
     if value in RESERVED_SLUGS:
-        raise ValidationError(_("该单位标识为系统保留字，请换一个。"), code="reserved_slug")
+        raise ValidationError(_("该统计代码为系统保留字，请换一个。"), code="reserved_slug")

@@ -46,7 +46,7 @@ class ImportJob(models.Model):
     rejected_rows = models.PositiveIntegerField(_("失败行数"), default=0)
     # Rows for people who hold membership in another union: a transfer request instead of a member (listed in the
     # error file with that reason; counted in neither accepted nor rejected rows).
-    transfers_requested = models.PositiveIntegerField(_("转会申请数"), default=0)
+    transfers_requested = models.PositiveIntegerField(_("会员组织关系接转申请数"), default=0)
     committed_batches = models.PositiveIntegerField(default=0)
     error_file_key = models.CharField(_("错误文件存储键"), max_length=512, blank=True)
     error_code = models.CharField(max_length=40, blank=True)

@@ -45,8 +45,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.DECEASED: frozenset(),
 }
 
-# Statuses in which the person holds the title (counted in the level and category facts).
-HOLDING_STATUSES = frozenset({S.MANAGED, S.ENDED, S.ABROAD})
+# Statuses in which the person holds the title (counted in the level and category facts). A term that ended
+# (管理期满) no longer counts: 取消终身制 (seeds 001:163, docs/modelworkers.md).
+HOLDING_STATUSES = frozenset({S.MANAGED, S.ABROAD})
+# Statuses whose record is still kept up to date (a change of employer, a revocation for deeds found false later).
+ON_RECORD_STATUSES = frozenset({S.MANAGED, S.ENDED, S.ABROAD})
 
 
 def _error(field: str, code: str, message) -> DomainValidationError:
@@ -212,7 +215,7 @@ def modelworker_employer_change(
         raise _error("employer_name", "too_long", _("工作单位不能超过200个字符。"))
     with transaction.atomic():
         worker = _locked_worker(worker)
-        if worker.status not in HOLDING_STATUSES:
+        if worker.status not in ON_RECORD_STATUSES:
             raise _error("worker", "not_holding", _("该劳模称号已撤销或本人已故，不能变更工作单位。"))
         old_union = worker.employing_union
         _apply_worker_facts(worker, union=old_union, status=worker.status, sign=-1)
@@ -281,7 +284,7 @@ def revocation_propose(
         raise DomainValidationError(errors)
     with transaction.atomic():
         worker = _locked_worker(worker)
-        if worker.status not in HOLDING_STATUSES:
+        if worker.status not in ON_RECORD_STATUSES:
             raise _error("worker", "not_holding", _("该劳模称号已撤销或本人已故，不能提出撤销。"))
         if Revocation.objects.filter(worker=worker, status=RevocationStatus.PROPOSED).exists():
             raise _error("worker", "revocation_open", _("该劳模已有待批准的撤销申请。"))

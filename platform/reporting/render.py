@@ -46,7 +46,7 @@ def _cover_rows(data: ReportData) -> list[tuple[str, str]]:
             _("数据版本"),
             _("快照第%(v)s版") % {"v": data.snapshot_version}
             if data.snapshot_version
-            else _("实时数据（未结账）"),
+            else _("实时数据（未封账）"),
         ),
         (_("单位负责人（签字）"), ""),
         (_("填表人"), ""),

@@ -177,7 +177,7 @@ def submission_submit(*, period, unit, user=None, now: datetime | None = None) -
     now = now or timezone.now()
     level = _unit_in_period(period, unit)
     if period.status == PeriodStatus.CLOSING:
-        raise DomainValidationError.single("period", "closing", _("报告期正在结账，请结账完成后再报送。"))
+        raise DomainValidationError.single("period", "closing", _("报告期正在封账，请封账完成后再报送。"))
     snapshot = selectors.current_snapshot(period)
     existing = selectors.submission_for_unit(period=period, unit=unit)
     if existing is not None:

@@ -75,13 +75,13 @@ RULES: tuple[Rule, ...] = (
         "appraisal_responses_le_invited",
         ("home_appraisal_responses",),
         ("home_appraisal_invited",),
-        "参与测评职工数 ≤ 邀请测评职工数",
+        "参评会员数 ≤ 应参评会员数",
     ),
     Rule(
         "appraisal_satisfied_le_responses",
         ("home_appraisal_satisfied",),
         ("home_appraisal_responses",),
-        "满意职工数 ≤ 参与测评职工数",
+        "满意（含基本满意）会员数 ≤ 参评会员数",
     ),
 )
 

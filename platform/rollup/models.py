@@ -53,9 +53,9 @@ class PeriodKind(models.TextChoices):
 
 
 class PeriodStatus(models.TextChoices):
-    OPEN = "open", _("未结账")
-    CLOSING = "closing", _("结账中")
-    CLOSED = "closed", _("已结账")
+    OPEN = "open", _("未封账")
+    CLOSING = "closing", _("封账中")
+    CLOSED = "closed", _("已封账")
 
 
 class ReportingPeriod(models.Model):
@@ -83,7 +83,7 @@ class ReportingPeriod(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     close_requested_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(_("结账时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("封账时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

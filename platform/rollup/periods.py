@@ -59,7 +59,7 @@ def period_close(*, period, actor=None, today=None):
             raise DomainValidationError.single(
                 "period",
                 "already_closed",
-                _("报告期“%(label)s”已结账，不能重复结账；如需更正请提交修订版本并说明原因。")
+                _("报告期“%(label)s”已封账，不能重复封账；如需更正请提交修订版本并说明原因。")
                 % {"label": period.label},
             )
         if period.status == PeriodStatus.CLOSING:
@@ -69,13 +69,13 @@ def period_close(*, period, actor=None, today=None):
             raise DomainValidationError.single(
                 "period",
                 "closing",
-                _("报告期“%(label)s”正在结账，请等待各基层工会重算完成。") % {"label": period.label},
+                _("报告期“%(label)s”正在封账，请等待各基层工会重算完成。") % {"label": period.label},
             )
         if today <= period.ends_on:
             raise DomainValidationError.single(
                 "period",
                 "not_ended",
-                _("报告期“%(label)s”尚未结束（截止%(end)s），不能结账。")
+                _("报告期“%(label)s”尚未结束（截止%(end)s），不能封账。")
                 % {"label": period.label, "end": period.ends_on.isoformat()},
             )
         union_ids = list(
@@ -215,7 +215,7 @@ def snapshot_amend(*, period, reason: str, actor=None):
         )
         if period.status != PeriodStatus.CLOSED:
             raise DomainValidationError.single(
-                "period", "not_closed", _("报告期“%(label)s”尚未结账，无需修订。") % {"label": period.label}
+                "period", "not_closed", _("报告期“%(label)s”尚未封账，无需修订。") % {"label": period.label}
             )
         latest = period.snapshots.aggregate(latest=Max("version"))["latest"] or 0
         return snapshot_freeze(period=period, version=latest + 1, reason=reason, actor=actor)

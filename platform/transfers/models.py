@@ -1,4 +1,4 @@
-"""Member transfers between unions (会员转接), in the public schema so both unions see the same row.
+"""Member transfers between unions (会员组织关系接转), in the public schema so both unions see the same row.
 
 A transfer carries only what the destination needs to create the member (name, employment type, the identity number
 encrypted and masked, the keyed hash, the original join date); phone, ethnicity and dues are copied from the origin's
@@ -70,8 +70,8 @@ class TransferRequest(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("会员转接")
-        verbose_name_plural = _("会员转接")
+        verbose_name = _("会员组织关系接转")
+        verbose_name_plural = _("会员组织关系接转")
         ordering = ["-id"]
         constraints = [
             # At most one open transfer per person (OR of equalities, see the membership models).

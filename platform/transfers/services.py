@@ -1,4 +1,4 @@
-"""Member transfers (会员转接): request -> the origin union releases -> the destination union accepts.
+"""Member transfers (会员组织关系接转): request -> the origin union releases -> the destination union accepts.
 
 Who starts a transfer:
 - the destination union, for a person who wants to join there but holds membership elsewhere (`member_create` raised

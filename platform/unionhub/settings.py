@@ -273,6 +273,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=1, minute=0),
     },
     "reporting-deliveries": {"task": "jobs.reporting.deliveries_dispatch_task", "schedule": 60.0},
+    # 视为自动退会: proposals (never the withdrawal itself: an officer confirms) at 01:00 Beijing time.
+    "membership-withdrawal-proposals": {
+        "task": "jobs.membership.withdrawal_proposals_start",
+        "schedule": crontab(hour=17, minute=0),
+    },
     # 职工之家 titles: those whose validity ran out end at 00:20 Beijing time (idempotent, as the term end above).
     "assessment-titles-expire": {
         "task": "jobs.assessment.titles_expire",

@@ -29,7 +29,7 @@ class MemberStatus(models.TextChoices):
     RETAINED = "retained", _("保留会籍")
     TRANSFERRED_OUT = "transferred_out", _("已转出")
     WITHDRAWN = "withdrawn", _("已退会")
-    EXPELLED = "expelled", _("已除名")
+    EXPELLED = "expelled", _("开除会籍")
     DECEASED = "deceased", _("已故")
 
 
@@ -66,21 +66,27 @@ STATUS_REASONS: dict[str, dict[str, str]] = {
         "employer_closed": _("单位破产或关闭"),
     },
     MemberStatus.TRANSFERRED_OUT: {
-        "transfer": _("会员转接"),
+        "transfer": _("会员组织关系接转"),
         "job_change": _("工作调动"),
     },
     MemberStatus.WITHDRAWN: {
         "voluntary": _("本人申请退会"),
-        "no_dues_auto": _("连续六个月未缴会费自动退会"),
+        # 中国工会章程 第六条 (statistics.md §4): set only by confirming a withdrawal proposal.
+        "deemed_withdrawn": _("连续六个月不交纳会费、不参加工会组织生活，经教育拒不改正，视为自动退会"),
     },
     MemberStatus.EXPELLED: {
+        # 章程 第七条: set only by an expulsion case's committee decision (membership.expulsion).
         "violation": _("严重违反会章"),
-        "criminal": _("被依法追究刑事责任"),
+        "criminal": _("严重违法犯罪并受到刑事处罚"),
     },
     MemberStatus.DECEASED: {
         "death": _("去世"),
     },
 }
+
+
+# Reasons only a procedure sets (membership.withdrawal, membership.expulsion), never a plain status change.
+PROCEDURE_REASONS = frozenset({"deemed_withdrawn"})
 
 
 def status_reason_label(status: str, reason: str) -> str:
@@ -184,6 +190,11 @@ class MemberStatusChange(models.Model):
         ordering = ["id"]
 
 
+class DuesMethod(models.TextChoices):
+    SELF = "self", _("本人缴纳")
+    PAYROLL = "payroll", _("工资代扣")
+
+
 class DuesPayment(models.Model):
     """Dues (会费) for one member and one month."""
 
@@ -192,7 +203,87 @@ class DuesPayment(models.Model):
     month = models.DateField(_("月份"))  # first day of the month
     amount = models.DecimalField(_("金额"), max_digits=10, decimal_places=2)
     paid_on = models.DateField(_("缴纳日期"))
+    # Payroll deduction (工资代扣) is recorded in bulk after the fact: a member whose dues are deducted is never
+    # proposed for automatic withdrawal on a recording gap.
+    method = models.CharField(
+        _("缴纳方式"), max_length=10, choices=DuesMethod.choices, default=DuesMethod.SELF
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["member", "month"], name="dues_one_per_member_month")]
+
+
+class MemberTalk(models.Model):
+    """A talk with a member (教育/谈话) about unpaid dues and absence from union life: the step the 章程 requires
+    before membership can count as automatically withdrawn."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="talks")
+    talked_on = models.DateField(_("谈话日期"))
+    officer_name = models.CharField(_("谈话人"), max_length=50)
+    note = models.CharField(_("谈话情况"), max_length=1000, blank=True)
+    recorded_by_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["member_id", "-talked_on", "-id"]
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("待确认")
+    CONFIRMED = "confirmed", _("已确认视为自动退会")
+    DISMISSED = "dismissed", _("不予退会")
+
+
+class WithdrawalProposal(models.Model):
+    """A proposal, made by the daily job, that a member counts as automatically withdrawn (视为自动退会); an officer
+    confirms (the status changes) or dismisses it."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="withdrawal_proposals")
+    talk = models.ForeignKey(MemberTalk, on_delete=models.PROTECT, related_name="+")
+    proposed_on = models.DateField(_("提出日期"))
+    unpaid_since = models.DateField(_("欠缴会费起始月份"))
+    status = models.CharField(
+        _("状态"), max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
+    )
+    decided_on = models.DateField(_("处理日期"), null=True, blank=True)
+    decided_by_id = models.BigIntegerField(null=True, blank=True)
+    decision_note = models.CharField(_("处理意见"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-proposed_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(status="pending"), name="withdrawal_one_pending"
+            )
+        ]
+
+
+class ExpulsionStep(models.TextChoices):
+    GROUP_VIEW = "group_view", _("工会小组讨论提出意见")
+    COMMITTEE_DECISION = "committee_decision", _("工会委员会决定")
+    FILED = "filed", _("报上一级工会备案")
+
+
+class ExpulsionCase(models.Model):
+    """开除会籍 (章程 第七条): the union group's view, the union committee's decision (the status changes then), and
+    the filing with the higher-level union; each step with its date and who recorded it."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="expulsion_cases")
+    grounds = models.CharField(_("开除事由"), max_length=20)  # a STATUS_REASONS[EXPELLED] code
+    facts = models.CharField(_("事实及依据"), max_length=2000)
+    group_view_on = models.DateField(_("小组讨论日期"))
+    group_view = models.CharField(_("工会小组意见"), max_length=1000)
+    decided_on = models.DateField(_("委员会决定日期"), null=True, blank=True)
+    decision_number = models.CharField(_("决定文号"), max_length=100, blank=True)
+    filed_on = models.DateField(_("备案日期"), null=True, blank=True)
+    filed_with = models.CharField(_("备案单位"), max_length=200, blank=True)
+    step = models.CharField(_("进度"), max_length=20, choices=ExpulsionStep.choices)
+    created_by_id = models.BigIntegerField(null=True, blank=True)
+    decided_by_id = models.BigIntegerField(null=True, blank=True)
+    filed_by_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]

@@ -106,6 +106,13 @@ def members_in_arrears(*, months: int = 3, today: date | None = None) -> QuerySe
     )
 
 
+def arrears_start(member: Member) -> date:
+    """The first month the member has not paid for (the month after `dues_paid_through`, else the joining month)."""
+    if member.dues_paid_through is not None:
+        return _add_months(member.dues_paid_through.replace(day=1), 1)
+    return member.join_date.replace(day=1)
+
+
 def status_history_map(*, member_ids) -> dict[int, list[MemberStatusChange]]:
     history: dict[int, list[MemberStatusChange]] = {}
     for change in MemberStatusChange.objects.filter(member_id__in=list(member_ids)).order_by("id"):

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from calendar import monthrange
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from drives.services import drive_progress_new_members
 from people.identity import id_encrypt, id_reencrypt, mask_id
 from people.models import PersonMembership
 from rollup import indicators as ind
@@ -33,8 +34,10 @@ from unionhub.tenancy import current_union, in_union
 from .facts import FactState, deltas_for, fact_state, facts_count_union, record_ok
 from .models import (
     HOLDING_STATUSES,
+    PROCEDURE_REASONS,
     STATUS_REASONS,
     STATUS_TRANSITIONS,
+    DuesMethod,
     DuesPayment,
     Member,
     MemberOrigin,
@@ -44,9 +47,9 @@ from .models import (
 from .selectors import members_in_arrears
 from .validation import member_fields_clean, parse_date
 
-# Unpaid months after which a warned member is withdrawn automatically, and the notice period after the warning.
+# Unpaid months after which a member is warned (dues_warn_run) and, after a talk, proposed for 视为自动退会
+# (membership.withdrawal).
 AUTO_WITHDRAW_MONTHS = 6
-AUTO_WITHDRAW_NOTICE_DAYS = 30
 DUES_MAX_AMOUNT = Decimal("100000")
 
 UPDATABLE_FIELDS = frozenset(
@@ -55,11 +58,15 @@ UPDATABLE_FIELDS = frozenset(
 
 
 class PersonActiveElsewhere(DomainValidationError):
-    """The person holds membership in another union: a transfer (会员转接) is needed, not a second membership."""
+    """The person holds membership in another union: a transfer (会员组织关系接转) is needed, not a second membership."""
 
     def __init__(self, *, other_union_id: int, other_member_id: int | None = None):
         super().__init__(
-            [FieldError("id_number", "active_elsewhere", _("此人已是其他工会的会员，请办理会员转接。"))]
+            [
+                FieldError(
+                    "id_number", "active_elsewhere", _("此人已是其他工会的会员，请办理会员组织关系接转。")
+                )
+            ]
         )
         self.other_union_id = other_union_id
         self.other_member_id = other_member_id
@@ -163,9 +170,12 @@ def member_create(
     card_number: str | None = None,
     actor_id: int | None = None,
     origin: str = MemberOrigin.JOINED,
+    count_in_drives: bool = True,
 ) -> Member:
     """Register a member. Sex and birth date come from the identity number. Raises DomainValidationError for bad
-    input or a duplicate here, PersonActiveElsewhere when the person holds membership in another union."""
+    input or a duplicate here, PersonActiveElsewhere when the person holds membership in another union.
+    A joining member (not a transfer) counts as a 新发展会员 of the drives covering the union on the join date
+    (`count_in_drives=False`: the caller counts it for one drive, as a drive's approval does)."""
     with in_union(union), transaction.atomic():
         clean, errors = member_fields_clean(
             {
@@ -212,6 +222,8 @@ def member_create(
             actor_id=actor_id,
         )
         facts_apply(union=union, deltas=deltas_for([(None, fact_state(member))]))
+        if count_in_drives and origin == MemberOrigin.JOINED:
+            drive_progress_new_members(union=union, members=[(member.branch_id, member.join_date)])
     return member
 
 
@@ -264,9 +276,12 @@ def member_change_status(
     note: str = "",
     actor_id: int | None = None,
     union=None,
+    procedure: bool = False,
 ) -> Member:
     """Move a member along the lifecycle (models.STATUS_TRANSITIONS) with a reason code (models.STATUS_REASONS).
 
+    Expulsion (开除会籍) and 视为自动退会 follow their procedures (membership.expulsion, membership.withdrawal), which
+    call this with `procedure=True`; asked for directly they are refused.
     Leaving active/retained removes the person from the cross-union index, so they may join elsewhere."""
     union = union or current_union()
     with in_union(union), transaction.atomic():
@@ -274,6 +289,18 @@ def member_change_status(
         errors: list[FieldError] = []
         if to_status not in MemberStatus.values:
             raise DomainValidationError.single("to_status", "invalid_choice", _("会籍状态无效。"))
+        if not procedure and to_status == MemberStatus.EXPELLED:
+            raise DomainValidationError.single(
+                "to_status",
+                "procedure_required",
+                _("开除会籍须经工会小组讨论、工会委员会决定，请通过开除会籍程序办理。"),
+            )
+        if not procedure and reason in PROCEDURE_REASONS:
+            raise DomainValidationError.single(
+                "reason",
+                "procedure_required",
+                _("视为自动退会须经谈话教育后由系统提出、工会确认，不能直接设置。"),
+            )
         if to_status not in STATUS_TRANSITIONS.get(member.status, frozenset()):
             raise DomainValidationError.single(
                 "to_status",
@@ -362,9 +389,10 @@ def _month_end(month: date) -> date:
     return month.replace(day=monthrange(month.year, month.month)[1])
 
 
-def dues_record(*, member: Member, month, amount, paid_on, union=None) -> DuesPayment:
-    """Record dues for one month. Idempotent per member and month: recording it again updates amount and date.
-    Moves `dues_paid_through` to the end of the latest paid month and clears an arrears warning."""
+def dues_record(*, member: Member, month, amount, paid_on, union=None, method: str = "self") -> DuesPayment:
+    """Record dues for one month, paid by the member or deducted from pay (`method` payroll). Idempotent per member
+    and month: recording it again updates amount, date and method. Moves `dues_paid_through` to the end of the
+    latest paid month and clears an arrears warning."""
     union = union or current_union()
     with in_union(union), transaction.atomic():
         member = Member.objects.select_for_update().get(pk=member.pk)
@@ -394,15 +422,17 @@ def dues_record(*, member: Member, month, amount, paid_on, union=None) -> DuesPa
             paid = None
         if member.status not in HOLDING_STATUSES:
             errors.append(FieldError("member", "not_holding", _("该会员已不在会，不能登记会费。")))
+        if method not in DuesMethod.values:
+            errors.append(FieldError("method", "invalid_choice", _("请选择有效的缴纳方式。")))
         if errors:
             raise DomainValidationError(errors)
 
         payment, created = DuesPayment.objects.get_or_create(
-            member=member, month=month_start, defaults={"amount": amount, "paid_on": paid}
+            member=member, month=month_start, defaults={"amount": amount, "paid_on": paid, "method": method}
         )
-        if not created and (payment.amount != amount or payment.paid_on != paid):
-            payment.amount, payment.paid_on = amount, paid
-            payment.save(update_fields=["amount", "paid_on"])
+        if not created and (payment.amount != amount or payment.paid_on != paid or payment.method != method):
+            payment.amount, payment.paid_on, payment.method = amount, paid, method
+            payment.save(update_fields=["amount", "paid_on", "method"])
         latest = (
             DuesPayment.objects.filter(member=member).order_by("-month").values_list("month", flat=True)[0]
         )
@@ -432,29 +462,6 @@ def dues_warn_run(*, union, today: date, months: int = AUTO_WITHDRAW_MONTHS) -> 
             .filter(dues_warned_on=None)
             .update(dues_warned_on=today, updated_at=timezone.now())
         )
-
-
-def dues_auto_withdraw_run(
-    *, union, today: date, months: int = AUTO_WITHDRAW_MONTHS, notice_days: int = AUTO_WITHDRAW_NOTICE_DAYS
-) -> list[int]:
-    """Withdraw (reason no_dues_auto) active members `months` behind with dues who were warned at least
-    `notice_days` ago and have not paid since. Returns their ids."""
-    withdrawn = []
-    with in_union(union), transaction.atomic():
-        due = members_in_arrears(months=months, today=today).filter(
-            dues_warned_on__lte=today - timedelta(days=notice_days)
-        )
-        for member in due.order_by("pk"):
-            member_change_status(
-                member=member,
-                to_status=MemberStatus.WITHDRAWN,
-                reason="no_dues_auto",
-                effective_on=today,
-                note=str(_("连续%(months)s个月未缴纳会费，经提醒后仍未缴纳。") % {"months": months}),
-                union=union,
-            )
-            withdrawn.append(member.pk)
-    return withdrawn
 
 
 # --- bulk import and maintenance ---------------------------------------------------------------------------------
@@ -593,7 +600,9 @@ def members_bulk_create(*, union, rows: list[dict], actor_id: int | None = None)
         free = _claim_people(union=union, claims=[(value[_ID_HASH], value[_ID]) for value in values])
         errors = [
             FieldError(
-                f"rows.{index}.id_number", "active_elsewhere", _("此人已是其他工会的会员，请办理会员转接。")
+                f"rows.{index}.id_number",
+                "active_elsewhere",
+                _("此人已是其他工会的会员，请办理会员组织关系接转。"),
             )
             for index, value in enumerate(values)
             if value[_ID_HASH] not in free
@@ -631,6 +640,10 @@ def members_bulk_create(*, union, rows: list[dict], actor_id: int | None = None)
             for key, delta in deltas_for([(None, state)]).items():
                 deltas[key] += delta * count
         facts_apply(union=union, deltas=deltas)
+        drive_progress_new_members(
+            union=union,
+            members=[(row.get("branch_id"), row["join_date"]) for row in rows],
+        )
 
         # Model instances as the ORM would return them after a save, in concrete-field order.
         by_column = {column: i for i, column in enumerate(member_columns)}

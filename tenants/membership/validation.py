@@ -281,7 +281,9 @@ def member_row_validate(
             errors.append(FieldError("id_number", "duplicate_in_file", _("文件中该身份证号码重复出现。")))
         elif person in context.elsewhere:
             errors.append(
-                FieldError("id_number", "active_elsewhere", _("此人已是其他工会的会员，请办理会员转接。"))
+                FieldError(
+                    "id_number", "active_elsewhere", _("此人已是其他工会的会员，请办理会员组织关系接转。")
+                )
             )
     card = clean.get("card_number")
     if card is not None:

@@ -221,10 +221,12 @@ def application_approve(
             "phone": locked.phone,
             "branch": locked.branch,
             "actor_id": actor_id,
+            # Counted below for this application's drive only, not for every drive covering the union.
+            "count_in_drives": False,
         }
         member = transfer = None
         if makes_transfers:
-            result = create(note=str(_("入会申请（会员发展活动）")), **fields)
+            result = create(note=str(_("入会申请（会员发展行动）")), **fields)
             member, transfer = result.member, result.transfer
         else:
             member = create(**fields)

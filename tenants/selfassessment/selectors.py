@@ -179,7 +179,7 @@ class AppraisalAggregate:
     def withheld_reason(self) -> str:
         if not self.breakdown_withheld:
             return ""
-        return _("回复少于 %(minimum)d 份，不显示满意度和各项评分，以免推断出个人的评价") % {
+        return _("回复少于 %(minimum)d 份，不显示会员满意率和各项评分，以免推断出个人的评价") % {
             "minimum": self.min_responses
         }
 

@@ -116,3 +116,49 @@ def participants(world):
         beta=rows[(world.beta.pk, 0)],
         branch=rows[(world.alpha.pk, world.branch.pk)],
     )
+
+
+DECISION_NUMBER = "考核县工发〔2026〕8号"
+
+
+def complete_inspection(rnd, *, at) -> None:
+    """What an inspector does before 公示: every item not yet scored gets the self score accepted (or 0 when the
+    unit claimed none), and every participant's staff count is confirmed."""
+    from assessment.models import InspectionScore, RoundParticipant, StandardItem
+    from assessment.services.inspection import inspection_scores_set, participant_staff_count_verify
+
+    codes = list(StandardItem.objects.filter(standard_id=rnd.standard_id).values_list("code", flat=True))
+    for participant in RoundParticipant.objects.filter(round=rnd).order_by("id"):
+        done = set(
+            InspectionScore.objects.filter(participant=participant).values_list("item__code", flat=True)
+        )
+        todo = [code for code in codes if code not in done]
+        if todo:
+            inspection_scores_set(
+                participant=participant,
+                scores={code: 0 for code in todo if code not in participant.self_scores},
+                accept_self=[code for code in todo if code in participant.self_scores],
+                actor=None,
+                at=at,
+            )
+        participant_staff_count_verify(participant=participant, actor=None, at=at)
+
+
+def to_notice(rnd, *, at):
+    """Inspect completely, score and post the results for a 公示 that ended yesterday."""
+    from assessment.services.results import round_notice_open, round_score
+
+    complete_inspection(rnd, at=at)
+    round_score(round=rnd, actor=None, at=at)
+    today = timezone.localdate(at)
+    return round_notice_open(
+        round=rnd, starts_on=today - timedelta(days=7), ends_on=today - timedelta(days=1), actor=None, at=at
+    )
+
+
+def publish_round(rnd, *, at):
+    """The whole path to publication: complete inspection, score, 公示, publish under a decision number."""
+    from assessment.services.results import round_publish
+
+    to_notice(rnd, at=at)
+    return round_publish(round=rnd, decision_number=DECISION_NUMBER, actor=None, at=at)

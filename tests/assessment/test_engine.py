@@ -26,10 +26,21 @@ GRADES = (
     ),
 )
 STANDARD = StandardSpec(
-    base_max_points=D(100), items=ITEMS, grades=GRADES, bonus_cap=D(3), deduction_cap=D(4)
+    base_max_points=D(100),
+    items=ITEMS,
+    grades=GRADES,
+    bonus_cap=D(3),
+    deduction_cap=D(4),
+    min_participation=D("0.3"),
 )
 FULL = {"A1": D(10), "A2": D(40), "P1": D(10), "M1": D(40)}
-GOOD = {"members": 95, "staff": 100, "appraisal_responses": 100, "appraisal_satisfied": 95}
+GOOD = {
+    "members": 95,
+    "staff": 100,
+    "appraisal_invited": 200,
+    "appraisal_responses": 100,
+    "appraisal_satisfied": 95,
+}
 
 
 def run(scores=None, **overrides) -> engine.Outcome:
@@ -38,7 +49,7 @@ def run(scores=None, **overrides) -> engine.Outcome:
 
 
 def test_full_marks_with_all_gates_and_the_lower_title_give_the_top_grade():
-    outcome = run(titles_held=frozenset({"advanced"}))
+    outcome = run(titles_held=frozenset({"model"}))
     assert outcome.total == D(100)
     assert (outcome.grade, outcome.grade_rank, outcome.reason_code) == ("model", 3, engine.GRADED_OK)
     assert outcome.join_rate == D("0.95") and outcome.satisfaction == D("0.95")
@@ -140,16 +151,31 @@ def test_satisfaction_without_any_appraisal_fails_the_gate():
     assert outcome.satisfaction is None and outcome.grade == "qualified"
 
 
-def test_lower_title_gate():
+def test_requires_lower_title_needs_the_same_grade_from_the_next_lower_level():
+    # titles_held: the unit's titles from the level below the organiser (a county round: township titles).
     without = run()
     assert without.grade == "advanced"
     assert (without.reason_params["blocked_grade"], without.reason_params["blocked_gate"]) == (
         "model",
         engine.GATE_LOWER_TITLE,
     )
-    assert run(titles_held=frozenset({"advanced"})).grade == "model"
-    assert run(titles_held=frozenset({"model"})).grade == "model"  # a higher title also counts
+    assert run(titles_held=frozenset({"model"})).grade == "model"
+    assert run(titles_held=frozenset({"advanced"})).grade == "advanced"  # a lower grade below is not enough
     assert run(titles_held=frozenset({"qualified"})).grade == "advanced"
+
+
+def test_satisfaction_gate_fails_below_the_minimum_appraisal_participation():
+    # 5 satisfied answers of 1,000 invited: 100% satisfied, 0.5% took part.
+    few = run(appraisal_invited=1000, appraisal_responses=5, appraisal_satisfied=5)
+    assert few.satisfaction == D(1) and few.grade == "qualified"
+    assert (few.reason_params["blocked_grade"], few.reason_params["blocked_gate"]) == (
+        "model",
+        engine.GATE_PARTICIPATION,
+    )
+    assert few.reason_params["blocked_actual"] == "0.0050"
+    # At the minimum (30%) the satisfaction rate counts.
+    assert run(appraisal_invited=100, appraisal_responses=30, appraisal_satisfied=30).grade == "advanced"
+    assert run(appraisal_invited=0, appraisal_responses=5, appraisal_satisfied=5).grade == "qualified"
 
 
 def test_thousand_point_scheme_with_stars():

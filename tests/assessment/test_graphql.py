@@ -12,9 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from graphql_relay import to_global_id
 
 from assessment.services.inspection import inspection_scores_set
-from assessment.services.results import round_score
 from assessment.services.rounds import participant_self_scores_submit
-from tests.assessment.conftest import full_scores
+from tests.assessment.conftest import full_scores, to_notice
 
 PUBLIC = "testserver"
 
@@ -150,7 +149,7 @@ def _publish(world, participants):
             participant=p, scores=full_scores(world.standard), actor=None, at=world.now
         )
     inspection_scores_set(participant=participants.beta, scores={"6.1": D(3)}, actor=None, at=world.now)
-    round_score(round=world.round, actor=None, at=world.now)
+    to_notice(world.round, at=world.now)
 
 
 RANKING = """query($round: ID!, $first: Int, $branches: Boolean) {
@@ -167,7 +166,8 @@ def test_union_sees_its_own_result_only_once_published(world, participants):
     assert before["assessmentRanking"]["totalCount"] == 0
     gql(
         world.fed_admin,
-        "mutation($r: ID!) { assessmentRoundPublish(round: $r) { errors { code } } }",
+        """mutation($r: ID!) { assessmentRoundPublish(round: $r, decisionNumber: "县工发〔2026〕8号")
+        { errors { code } } }""",
         {"r": round_id},
     )
     after = gql(world.alpha_admin, RANKING, {"round": round_id}, host=world.alpha)
@@ -250,7 +250,8 @@ def test_round_open_defaults_to_every_eligible_union_and_funding_allocates(world
     round_id = gid("AssessmentRound", world.round.pk)
     gql(
         world.fed_admin,
-        "mutation($r: ID!) { assessmentRoundPublish(round: $r) { errors { code } } }",
+        """mutation($r: ID!) { assessmentRoundPublish(round: $r, decisionNumber: "县工发〔2026〕8号")
+        { errors { code } } }""",
         {"r": round_id},
     )
     pool = gql(

@@ -36,7 +36,7 @@ from assessment.services.rounds import (
 )
 from assessment.services.standards import GradeInput, standard_create, standard_new_version, standard_update
 from assessment.sheets import fujian_home_standard
-from tests.assessment.conftest import full_scores
+from tests.assessment.conftest import DECISION_NUMBER, full_scores, publish_round, to_notice
 from unionhub.errors import DomainValidationError
 
 
@@ -319,6 +319,7 @@ def _prepare(world, participants):
     participant_self_scores_submit(
         participant=participants.branch, scores=full_scores(world.standard), actor=None, at=world.now
     )
+    participant_appraisal_invited_set(participant=participants.alpha, invited=20)
     for _ in range(10):
         participant_appraisal_add(participant=participants.alpha, satisfied=True)
     inspection_scores_set(participant=participants.beta, scores={"6.1": D(2)}, actor=None, at=world.now)
@@ -337,7 +338,7 @@ def test_score_rank_and_publish_with_titles_and_live_facts(world, participants):
     assert (alpha.total, alpha.grade, alpha.rank) == (D(100), "advanced", 1)  # model needs the advanced title
     assert "模范职工之家" in alpha.reason
     assert (beta.total, beta.deduction_points, beta.grade, beta.rank) == (D(93), D(4), "qualified", 2)
-    assert "满意度" in beta.reason  # no appraisal: satisfaction unknown blocks 先进
+    assert "参评率" in beta.reason  # no appraisal: participation unknown blocks 先进
     assert (branch.grade, branch.reason_code, branch.rank) == ("", "veto", 1)  # branches ranked apart
     line = next(line for line in beta.breakdown if line["code"] == "6.1")
     assert (line["self_score"], line["inspection_score"], line["awarded"], line["source"]) == (
@@ -347,7 +348,8 @@ def test_score_rank_and_publish_with_titles_and_live_facts(world, participants):
         "inspection",
     )
 
-    round_publish(round=world.round, actor=None, at=world.now)
+    to_notice(world.round, at=world.now)
+    round_publish(round=world.round, decision_number=DECISION_NUMBER, actor=None, at=world.now)
     period = world.round.reporting_year
     assert facts(world.alpha, "home_grade_advanced", period="") == 1
     assert facts(world.beta, "home_grade_qualified", period="") == 1
@@ -361,8 +363,9 @@ def test_score_rank_and_publish_with_titles_and_live_facts(world, participants):
         3,
     )
     assert not Title.objects.filter(branch_id=world.branch.pk).exists()
+    assert title.decision_number == DECISION_NUMBER
     with pytest.raises(DomainValidationError) as exc:
-        round_publish(round=world.round, actor=None, at=world.now)
+        round_publish(round=world.round, decision_number=DECISION_NUMBER, actor=None, at=world.now)
     assert exc.value.errors[0].code == "published"
     with pytest.raises(DomainValidationError):
         round_score(round=world.round, actor=None, at=world.now)
@@ -378,6 +381,8 @@ def test_the_satisfaction_gate_uses_the_real_counts_below_the_appraisal_minimum(
         participant_self_scores_submit(
             participant=participant, scores=full_scores(world.standard), actor=None, at=world.now
         )
+    for participant in (participants.alpha, participants.beta):
+        participant_appraisal_invited_set(participant=participant, invited=5)  # 3 of 5 took part: 60%
     for satisfied in (True, True, True):
         participant_appraisal_add(participant=participants.alpha, satisfied=satisfied)
     for satisfied in (True, False, False):
@@ -394,15 +399,15 @@ def test_the_satisfaction_gate_uses_the_real_counts_below_the_appraisal_minimum(
     withheld = scored()
     alpha, beta = withheld[participants.alpha.pk], withheld[participants.beta.pk]
     assert (alpha[1], alpha[4]) == ("advanced", D(1))
-    assert (beta[1], beta[4]) == ("qualified", D("0.3333")) and "满意度" in beta[3]
+    assert (beta[1], beta[4]) == ("qualified", D("0.3333")) and "满意率" in beta[3]
     settings.UNIONHUB_APPRAISAL_MIN_RESPONSES = 1
     assert scored() == withheld
 
 
-def test_publish_needs_scoring_first(world):
+def test_publish_needs_the_notice_first(world):
     with pytest.raises(DomainValidationError) as exc:
-        round_publish(round=world.round, actor=None, at=world.now)
-    assert exc.value.errors[0].code == "not_scored"
+        round_publish(round=world.round, decision_number=DECISION_NUMBER, actor=None, at=world.now)
+    assert exc.value.errors[0].code == "not_in_notice"
 
 
 def test_title_lifecycle_keeps_history_and_moves_live_facts(world):
@@ -509,20 +514,34 @@ def test_every_beat_entry_names_a_registered_task():
     assert missing == []
 
 
-def test_held_title_lets_the_top_grade_through(world, participants):
+def test_requires_lower_title_means_the_same_title_from_the_next_lower_level(world, participants):
+    # A county-level title does not open the county's own 模范 grade (Pingdingshan: the next-lower-level title).
     titles.title_award(
         union=world.alpha,
-        grade="advanced",
+        grade="model",
         awarded_by=world.county,
+        awarding_level="city",
+        awarding_body_name="示范市总工会",
         awarded_on=date(2024, 1, 1),
         valid_until=date(2099, 1, 1),
         actor=None,
     )
     _prepare(world, participants)
-    round_publish(round=round_score(round=world.round, actor=None, at=world.now), actor=None, at=world.now)
+    round_score(round=world.round, actor=None, at=world.now)
+    assert Result.objects.get(participant=participants.alpha).grade == "advanced"
+    # The township's 模范职工之家 does.
+    township = titles.title_award(
+        union=world.alpha,
+        grade="model",
+        awarded_by=world.town,
+        awarded_on=date(2024, 1, 1),
+        valid_until=date(2099, 1, 1),
+        actor=None,
+    )
+    publish_round(world.round, at=world.now)
     assert Result.objects.get(participant=participants.alpha).grade == "model"
-    assert facts(world.alpha, "home_grade_model") == 1 and facts(world.alpha, "home_grade_advanced") == 0
-    assert TitleEvent.objects.filter(kind="awarded", to_grade="model", from_grade="advanced").exists()
+    township.refresh_from_db()
+    assert township.status == "active"  # the county's title does not end the township's
 
 
 # --- Funding -------------------------------------------------------------------------------------------------
@@ -530,8 +549,7 @@ def test_held_title_lets_the_top_grade_through(world, participants):
 
 def _published(world, participants):
     _prepare(world, participants)
-    round_score(round=world.round, actor=None, at=world.now)
-    return round_publish(round=world.round, actor=None, at=world.now)
+    return publish_round(world.round, at=world.now)
 
 
 def test_funding_per_grade_sums_to_the_pool(world, participants):

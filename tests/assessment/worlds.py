@@ -40,6 +40,52 @@ def _simple_standard(issuer, code: str, name: str, *, inspection_items: bool = F
     return standard_publish(standard=standard, actor=None, at=standard.created_at)
 
 
+def _inspect_fully(participant, *, at) -> None:
+    """Accept the self score of every item and confirm the staff count (the union's profile figure)."""
+    from assessment.services.inspection import inspection_scores_set, participant_staff_count_verify
+
+    participant.refresh_from_db()
+    inspection_scores_set(
+        participant=participant, scores={}, accept_self=list(participant.self_scores), actor=None, at=at
+    )
+    participant_staff_count_verify(
+        participant=participant, value=max(participant.union.staff_count, 1), actor=None, at=at
+    )
+
+
+def _round_in_notice(county, union, standard, name: str):
+    """A round of `union` on `standard` (one item, X1) in 公示 until a few days from now, with one objection."""
+    from django.utils import timezone
+
+    from assessment.models import RoundParticipant
+    from assessment.services.results import objection_record, round_notice_open, round_score
+    from assessment.services.rounds import UnitRef, participant_self_scores_submit, round_open
+
+    now = timezone.now()
+    today = timezone.localdate()
+    rnd = round_open(
+        organiser=county,
+        standard=standard,
+        name=name,
+        self_assessment_due=now + timedelta(days=1),
+        appraisal_due=now + timedelta(days=1),
+        inspection_due=now + timedelta(days=2),
+        units=[UnitRef(union)],
+        actor=None,
+    )
+    participant = RoundParticipant.objects.get(round=rnd, union=union)
+    participant_self_scores_submit(participant=participant, scores={"X1": D(10)}, actor=None, at=now)
+    _inspect_fully(participant, at=now)
+    round_score(round=rnd, actor=None, at=now)
+    round_notice_open(
+        round=rnd, starts_on=today - timedelta(days=3), ends_on=today + timedelta(days=3), actor=None, at=now
+    )
+    objection = objection_record(
+        participant=participant, content=f"{name}异议", received_on=today, actor=None
+    )
+    return rnd, objection
+
+
 def assessment_audit_objects(union, *, county) -> list[str]:
     """Global ids for the audit walk, in the order the walk needs them (see AssessmentMutations' field order):
 
@@ -98,6 +144,10 @@ def assessment_audit_objects(union, *, county) -> list[str]:
     participant_self_scores_submit(
         participant=done, scores={"X1": D(10)}, actor=None, at=now - timedelta(days=4)
     )
+    # Inspected and verified before its deadline, so the walk can score it, post it for 公示 and publish it.
+    _inspect_fully(done, at=now - timedelta(days=2))
+    # A round in 公示 with an objection to resolve (objectionRecord and objectionResolve act on it).
+    notice_round, objection = _round_in_notice(county, union, simple, "审计公示批次")
 
     today = timezone.localdate()
     advanced = title_award(
@@ -124,6 +174,9 @@ def assessment_audit_objects(union, *, county) -> list[str]:
         to_global_id("AssessmentRound", open_round.pk),
         to_global_id("RoundParticipant", inspected.pk),
         to_global_id("AssessmentRound", done_round.pk),
+        to_global_id("AssessmentRound", notice_round.pk),
+        to_global_id("RoundParticipant", notice_round.participants.get().pk),
+        to_global_id("AssessmentObjection", objection.pk),
         to_global_id("HomeTitle", advanced.pk),
         to_global_id("HomeTitle", star.pk),
     ]
@@ -138,7 +191,7 @@ def assessment_victim_objects(*, union, county) -> tuple[list[str], list[str]]:
     from assessment.models import RoundParticipant, Title
     from assessment.services.funding import funding_allocate, funding_pool_set
     from assessment.services.inspection import deduction_add
-    from assessment.services.results import round_publish, round_score
+    from assessment.services.results import round_notice_open, round_publish, round_score
     from assessment.services.rounds import UnitRef, participant_self_scores_submit, round_open
 
     now = timezone.now()
@@ -169,8 +222,18 @@ def assessment_victim_objects(*, union, county) -> tuple[list[str], list[str]]:
     )
     done = RoundParticipant.objects.get(round=done_round, union=union)
     participant_self_scores_submit(participant=done, scores={"X1": D(10)}, actor=None, at=now)
+    _inspect_fully(done, at=now)
     round_score(round=done_round, actor=None, at=now)
-    round_publish(round=done_round, actor=None, at=now)
+    today = timezone.localdate()
+    round_notice_open(
+        round=done_round,
+        starts_on=today - timedelta(days=9),
+        ends_on=today - timedelta(days=2),
+        actor=None,
+        at=now,
+    )
+    round_publish(round=done_round, decision_number="受害县工发〔2026〕1号", actor=None, at=now)
+    notice_round, objection = _round_in_notice(county, union, standard, "受害县公示批次")
     funding_pool_set(
         round=done_round, amount_fen=100000, formula="per_grade", params={"qualified": 1}, actor=None
     )
@@ -183,5 +246,7 @@ def assessment_victim_objects(*, union, county) -> tuple[list[str], list[str]]:
         to_global_id("RoundParticipant", participant.pk),
         to_global_id("RoundParticipant", done.pk),
         to_global_id("HomeTitle", title.pk),
+        to_global_id("AssessmentRound", notice_round.pk),
+        to_global_id("AssessmentObjection", objection.pk),
     ]
-    return ids, [standard.name, open_round.name, done_round.name, "受害者台账缺页"]
+    return ids, [standard.name, open_round.name, done_round.name, "受害者台账缺页", "受害县公示批次异议"]

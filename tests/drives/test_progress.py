@@ -152,3 +152,34 @@ def test_federation_admin_gets_node_rows_through_graphql(progressed):
         "rateTargetPermille": 880,
     }
     assert len(rows) == 7
+
+
+def test_a_member_added_by_hand_or_import_during_the_drive_in_its_unit_is_a_new_member_of_the_drive(world):
+    from datetime import timedelta
+
+    from drives.models import DriveProgress
+    from membership.services import member_create, members_bulk_create
+    from membership.validation import member_row_context, member_row_validate
+    from tests.membership.helpers import member_kwargs
+
+    def progress(union, branch_id=0):
+        row = DriveProgress.objects.filter(drive=world.drive, union=union, branch_id=branch_id).first()
+        return row.new_members if row else 0
+
+    # By hand, in a branch, during the drive: the branch and the union count it.
+    member_create(union=world.u1, **member_kwargs(join_date=world.today, branch=world.b1.pk))
+    # Before the drive started, or a transfer in: not a new member of the drive.
+    member_create(union=world.u1, **member_kwargs(join_date=world.today - timedelta(days=30)))
+    member_create(union=world.u1, origin="transferred_in", **member_kwargs(join_date=world.today))
+    assert (progress(world.u1), progress(world.u1, world.b1.pk)) == (1, 1)
+    # By import, during the drive.
+    raw = [member_kwargs(join_date=world.today.isoformat()) for _ in range(2)]
+    rows = []
+    with schema_context(world.u2.schema_name):
+        context = member_row_context(union=world.u2, id_numbers=[row["id_number"] for row in raw])
+        for row in raw:
+            clean, errors = member_row_validate(row, union=world.u2, context=context)
+            assert not errors
+            rows.append(clean)
+    members_bulk_create(union=world.u2, rows=rows)
+    assert progress(world.u2) == 2

@@ -42,7 +42,7 @@ def test_viewer_for_federation_admin(tree):
         }
     ]
     assert data["visibleNodes"] == [
-        {"id": gid(tree.county_a), "name": "甲县总工会", "levelLabel": "县(区)总工会"}
+        {"id": gid(tree.county_a), "name": "甲县总工会", "levelLabel": "县（区）总工会"}
     ]
 
 

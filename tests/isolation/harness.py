@@ -103,6 +103,18 @@ VALUE_HINTS = {
     "requiresLowerTitle": lambda: False,
     "vetoItemCode": lambda: "V1",
     "amountFen": lambda: 500000,
+    # 公示: an objection received today (the walks' notice rounds run around today), a decision's number.
+    "receivedOn": lambda: _today(),
+    "decisionNumber": lambda: "探针工发〔2026〕1号",
+    # Titles: the awarding node's own level (a higher body's title recorded here is the exception).
+    "awardingLevel": lambda: None,
+    "awardingBodyName": lambda: None,
+    # Membership procedures: a talk, a group's view, a decision and a filing dated today; expulsion grounds.
+    "talkedOn": lambda: _today(),
+    "groupViewOn": lambda: _today(),
+    "decidedOn": lambda: _today(),
+    "filedOn": lambda: _today(),
+    "grounds": lambda: "criminal",
     # Model-worker care: this month and today inside the walks' workers' terms, rule starts that never overlap.
     **CARE_VALUE_HINTS,
     # Model-worker registry: objections received today, attachments as a small PNG.

@@ -146,6 +146,10 @@ def _build_world():
         to_tenant_global_id("Member", victim_union.pk, victim_member.pk),
     ]
     victim_ids.append(str(victim_union.pk))
+    # A pending 视为自动退会 proposal and an expulsion case of the victim union.
+    from tests.membership.worlds import membership_procedure_objects
+
+    victim_ids += membership_procedure_objects(victim_union, prefix="受害者")
 
     # A transfer between the victim and a union of its own county: only those two unions may see or act on it.
     from membership.services import member_create

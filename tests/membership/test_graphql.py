@@ -315,3 +315,65 @@ def test_ids_carry_their_union_so_another_unions_member_is_not_found(world, othe
     assert api.run(query, {"id": ours["id"]}) == {"member": {"name": "本会会员"}}
     assert api.run(query, {"id": gid("Member", theirs, other_union)}) == {"member": None}
     assert api.run(query, {"id": to_global_id("Member", theirs.pk)}) == {"member": None}
+
+
+def test_membership_procedures_through_the_api_talk_proposal_and_expulsion(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from membership.withdrawal import withdrawal_propose_run
+
+    union = world["union"]
+    api = union_client(world["admin"], union)
+    today = timezone.localdate()
+    member = services.member_create(union=union, **member_kwargs(join_date="2020-01-01"))
+    talked = api.run(
+        """mutation($m: ID!, $on: Date!) { memberTalkRecord(member: $m, talkedOn: $on, officerName: "工会主席")
+        { errors { field code } talk { officerName } } }""",
+        {"m": gid("Member", member, union), "on": (today - timedelta(days=40)).isoformat()},
+    )["memberTalkRecord"]
+    assert talked == {"errors": [], "talk": {"officerName": "工会主席"}}
+    assert withdrawal_propose_run(union=union, today=today) == 1
+    listed = api.run("{ withdrawalProposals(status: PENDING) { id status talk { officerName } } }")
+    proposal = listed["withdrawalProposals"][0]
+    refused = api.run(
+        """mutation($p: ID!) { withdrawalProposalDecide(proposal: $p, confirm: true, noParticipation: false)
+        { errors { field code } } }""",
+        {"p": proposal["id"]},
+    )["withdrawalProposalDecide"]
+    assert refused["errors"] == [{"field": "noParticipation", "code": "required"}]
+    decided = api.run(
+        """mutation($p: ID!) { withdrawalProposalDecide(proposal: $p, confirm: true, noParticipation: true)
+        { errors { code } proposal { status member { status statusLabel statusReasonLabel } } } }""",
+        {"p": proposal["id"]},
+    )["withdrawalProposalDecide"]
+    assert decided["errors"] == [] and decided["proposal"]["status"] == "CONFIRMED"
+    assert decided["proposal"]["member"]["statusReasonLabel"].endswith("视为自动退会")
+
+    accused = services.member_create(union=union, **member_kwargs(join_date="2020-01-01"))
+    opened = api.run(
+        """mutation($m: ID!, $on: Date!) { expulsionOpen(member: $m, grounds: "criminal", facts: "受到刑事处罚",
+        groupViewOn: $on, groupView: "同意开除") { errors { code } case { id step groundsLabel } } }""",
+        {"m": gid("Member", accused, union), "on": today.isoformat()},
+    )["expulsionOpen"]
+    assert opened["errors"] == [] and opened["case"]["step"] == "GROUP_VIEW"
+    assert opened["case"]["groundsLabel"] == "严重违法犯罪并受到刑事处罚"
+    case_id = opened["case"]["id"]
+    decided = api.run(
+        """mutation($c: ID!, $on: Date!) { expulsionDecide(case: $c, decidedOn: $on, decisionNumber: "工会〔2026〕1号")
+        { errors { code } case { step member { statusLabel } } } }""",
+        {"c": case_id, "on": today.isoformat()},
+    )["expulsionDecide"]
+    assert decided == {
+        "errors": [],
+        "case": {"step": "COMMITTEE_DECISION", "member": {"statusLabel": "开除会籍"}},
+    }
+    filed = api.run(
+        """mutation($c: ID!, $on: Date!) { expulsionFile(case: $c, filedOn: $on) { errors { code } case { step } } }""",
+        {"c": case_id, "on": today.isoformat()},
+    )["expulsionFile"]
+    assert filed == {"errors": [], "case": {"step": "FILED"}}
+    # A branch officer outside the member's branch cannot see the case.
+    officer = union_client(world["officer"], union)
+    assert officer.run("{ expulsionCases { id } }")["expulsionCases"] == []

@@ -195,7 +195,8 @@ def test_status_lifecycle_and_history(union):
         ("retained", "joined", 0, {"reason": "invalid_reason"}),
         ("active", "reinstated", 0, {"to_status": "illegal_transition"}),
         ("sleeping", "retired", 0, {"to_status": "invalid_choice"}),
-        ("expelled", "violation", 3, {"effective_on": "in_future"}),
+        ("deceased", "death", 3, {"effective_on": "in_future"}),
+        ("expelled", "violation", 0, {"to_status": "procedure_required"}),
         ("deceased", "death", -5000, {"effective_on": "too_early"}),
     ],
 )
@@ -280,25 +281,13 @@ def test_dues_record_is_idempotent_and_arrears(union):
     assert codes(caught) == {"month": "invalid_month", "amount": "invalid_amount", "paid_on": "in_future"}
 
 
-def test_automatic_withdrawal_needs_six_months_and_a_warning(union):
+def test_members_six_months_behind_are_warned_once(union):
     today = date(2025, 3, 10)
-    behind = services.member_create(union=union, **member_kwargs(join_date="2024-01-15"))
-    warned = services.member_create(union=union, **member_kwargs(join_date="2024-01-15"))
+    services.member_create(union=union, **member_kwargs(join_date="2024-01-15"))
     paying = services.member_create(union=union, **member_kwargs(join_date="2024-01-15"))
-    services.dues_record(member=paying, month="2025-01", amount="10", paid_on="2025-01-05", union=union)
-    services.dues_warn(member=warned, warned_on=today - timedelta(days=45), union=union)
-    services.dues_warn(member=paying, warned_on=today - timedelta(days=45), union=union)
     services.dues_record(member=paying, month="2025-02", amount="10", paid_on="2025-02-05", union=union)
-
-    withdrawn = services.dues_auto_withdraw_run(union=union, today=today)
-    assert withdrawn == [warned.pk]
-    with schema_context(union.schema_name):
-        warned.refresh_from_db()
-        behind.refresh_from_db()
-    assert (warned.status, warned.status_reason) == ("withdrawn", "no_dues_auto")
-    assert behind.status == "active"
-    assert services.dues_warn_run(union=union, today=today) == 1  # `behind` is warned now
-    assert services.dues_auto_withdraw_run(union=union, today=today + timedelta(days=31)) == [behind.pk]
+    assert services.dues_warn_run(union=union, today=today) == 1
+    assert services.dues_warn_run(union=union, today=today) == 0
 
 
 def test_services_enter_the_union_schema_and_leave_it(union):

@@ -63,7 +63,7 @@ def test_every_legal_transition_works(world, register, from_status, to_status):
     facts = mw_facts(world.factory)
     assert facts[f"mw_status_{to_status}"] == 1
     assert f"mw_status_{from_status}" not in facts
-    holding = to_status in {S.MANAGED, S.ENDED, S.ABROAD}
+    holding = to_status in {S.MANAGED, S.ABROAD}  # an ended term no longer holds the title
     assert (facts.get("mw_level_county"), facts.get("mw_category_frontline")) == (
         (1, 1) if holding else (None, None)
     )
@@ -187,4 +187,26 @@ def test_maintained_facts_equal_a_recount_after_a_mixed_history(world, register)
         }
         assert mw_facts(union) == expected
     assert mw_facts(world.factory)["mw_status_managed"] == 1
-    assert mw_facts(world.factory)["mw_level_county"] == 2  # managed + ended; revoked and deceased drop out
+    assert (
+        mw_facts(world.factory)["mw_level_county"] == 1
+    )  # managed only; ended, revoked and deceased drop out
+
+
+def test_an_ended_term_no_longer_counts_as_holding_the_title_in_the_stock_figures(world, register):
+    worker = _managed(register)
+    assert (
+        mw_facts(world.factory).get("mw_level_county"),
+        mw_facts(world.factory).get("mw_category_frontline"),
+    ) == (
+        1,
+        1,
+    )
+    worker = _move(worker, S.ENDED, on=TERM_OVER)
+    facts = mw_facts(world.factory)
+    assert facts["mw_status_ended"] == 1
+    assert "mw_level_county" not in facts and "mw_category_frontline" not in facts
+    # The record stays open for a revocation found later (deeds found false).
+    revocation = revocation_propose(
+        worker=worker, grounds=["criminal_penalty"], note="判处有期徒刑", on=TERM_OVER
+    )
+    assert revocation.pk

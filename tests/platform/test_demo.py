@@ -97,6 +97,19 @@ def test_loading_the_demo_twice_changes_nothing(db):
     assert ("huarui_admin", Role.UNION_ADMIN) in grants
 
 
+def test_demo_shows_a_retiree_keeping_membership_and_a_pending_automatic_withdrawal_proposal(db):
+    from federations.demo import demo_load
+    from membership.models import Member, WithdrawalProposal
+
+    union = demo_load(unions_per_node=SMALL).unions[0]
+    demo_load(unions_per_node=SMALL)  # idempotent
+    with schema_context(union.schema_name):
+        assert Member.objects.filter(status="retained", status_reason="retired").count() == 1
+        proposal = WithdrawalProposal.objects.get()
+        assert proposal.status == "pending" and proposal.talk.officer_name == "工会主席"
+        assert proposal.member.status == "active"
+
+
 def test_demo_logins_use_the_printed_password(db):
     from accounts.models import User
     from federations.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_load

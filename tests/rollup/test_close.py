@@ -83,7 +83,7 @@ def test_close_recounts_flags_differences_and_freezes(
     # Closing twice is refused clearly.
     with pytest.raises(DomainValidationError) as exc:
         close(period, django_capture_on_commit_callbacks)
-    assert exc.value.errors[0].code == "already_closed" and "已结账" in exc.value.errors[0].message
+    assert exc.value.errors[0].code == "already_closed" and "已封账" in exc.value.errors[0].message
 
     # An amendment needs a reason, and is a new current version; version 1 is kept as it was.
     for reason in ("", "   "):

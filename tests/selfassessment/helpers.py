@@ -87,6 +87,7 @@ def make_round(organiser, *, standard=None, name="2026年度职工之家考核",
         self_assessment_due=self_due or now + timedelta(days=30),
         appraisal_due=appraisal_due or now + timedelta(days=30),
         inspection_due=now + timedelta(days=60),
+        reference_date=timezone.localdate(),
     )
 
 

@@ -114,7 +114,7 @@ def test_below_the_minimum_only_the_counts_of_responses_show(opened, settings):
     assert (one.invited, one.responses, one.participation_permille) == (4, 1, 250)
     assert (one.satisfied, one.basic, one.dissatisfied, one.satisfaction_permille) == (None, None, None, None)
     assert set(one.area_averages.values()) == {None} and one.breakdown_withheld
-    assert one.withheld_reason == "回复少于 2 份，不显示满意度和各项评分，以免推断出个人的评价"
+    assert one.withheld_reason == "回复少于 2 份，不显示会员满意率和各项评分，以免推断出个人的评价"
     assert counted == (4, 1, 0)  # the public row keeps the real count for scoring
     assert (two.responses, two.satisfied, two.dissatisfied, two.satisfaction_permille) == (2, 1, 1, 500)
     assert str(two.area_averages["rights"]) == "2.50" and not two.breakdown_withheld

@@ -1,4 +1,4 @@
-"""Transfers (会员转接) at the service level: the two-union completion, its atomicity, and every refusal."""
+"""Transfers (会员组织关系接转) at the service level: the two-union completion, its atomicity, and every refusal."""
 
 from __future__ import annotations
 

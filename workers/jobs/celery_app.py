@@ -98,6 +98,7 @@ app.conf.include = [
     "jobs.rollup",
     "jobs.modelworker_care",
     "jobs.reporting",
+    "jobs.membership",
     "jobs.assessment",
 ]
 

@@ -12,6 +12,7 @@ STANDARD = "AssessmentStandard"
 ROUND = "AssessmentRound"
 PARTICIPANT = "RoundParticipant"  # the tenant side (api.selfassessment) names participants the same way
 TITLE = "HomeTitle"
+OBJECTION = "AssessmentObjection"
 BRANCH = "Branch"
 
 
@@ -99,6 +100,16 @@ def participant_inspected_for(context, global_id):
     participant = participant_for(context, global_id)
     require(context, Perm.UNION_INSPECT, union=participant.union)
     return participant
+
+
+def objection_managed_for(context, global_id):
+    """An objection of a round the actor may see and manage (the organiser's node.manage)."""
+    pk = _pk(global_id, OBJECTION)
+    found = models.Objection.objects.filter(pk=pk).select_related("round").first()
+    if found is None:
+        raise AccessDenied
+    round_managed_for(context, ids.to_global_id(ROUND, found.round_id))
+    return found
 
 
 def title_managed_for(context, global_id):

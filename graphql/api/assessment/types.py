@@ -14,6 +14,7 @@ from assessment import models, selectors
 
 from .access import (
     BRANCH,
+    OBJECTION,
     PARTICIPANT,
     ROUND,
     STANDARD,
@@ -248,6 +249,12 @@ class RoundParticipant(ModelNode):
     self_submitted_at = graphene.DateTime()
     self_scores = graphene.List(graphene.NonNull(AssessmentScore), required=True)
     appraisal_invited = graphene.Int(required=True)
+    staff_count = graphene.Int(description="职工人数 as of the round's reference date (入会率 denominator).")
+    staff_count_on = graphene.Date()
+    staff_count_source = graphene.String(required=True)
+    staff_verified_at = graphene.DateTime(
+        description="When the inspecting federation verified the staff count."
+    )
     appraisal_responses = graphene.Int(required=True)
     appraisal_satisfied = graphene.Int(
         description="Responses rating the union 满意 or 基本满意; null while appraisalBreakdownWithheld."
@@ -397,8 +404,17 @@ class AssessmentRound(ModelNode):
     self_assessment_due = graphene.DateTime(required=True)
     appraisal_due = graphene.DateTime(required=True)
     inspection_due = graphene.DateTime(required=True)
+    reference_date = graphene.Date(
+        required=True, description="Figures (staff count) are taken as of this date."
+    )
     status = graphene.Field(RoundStatusEnum, required=True)
     scored_at = graphene.DateTime()
+    notice_starts_on = graphene.Date(description="公示 period, once the results are posted.")
+    notice_ends_on = graphene.Date()
+    objections = graphene.List(graphene.NonNull(lambda: AssessmentObjection), required=True)
+    decision_number = graphene.String(
+        required=True, description="命名文号 of the decision; empty until published."
+    )
     published_at = graphene.DateTime()
     funding_pool = graphene.Field(AssessmentFundingPool)
 
@@ -417,6 +433,36 @@ class AssessmentRound(ModelNode):
     @staticmethod
     def resolve_funding_pool(root, info):
         return info.context.loader(RoundFundingLoader).load(root.pk)
+
+    @staticmethod
+    def resolve_objections(root, info):
+        if info.context.union is not None:  # objections are the organiser's file, not shown on union hosts
+            return []
+        return list(root.objections.select_related("participant__union").order_by("id"))
+
+
+class AssessmentObjection(graphene.ObjectType):
+    """An objection received during the 公示 and how it was resolved."""
+
+    id = graphene.ID(required=True)
+    participant_id = graphene.ID(required=True)
+    union_name = graphene.String(required=True)
+    received_on = graphene.Date(required=True)
+    content = graphene.String(required=True)
+    resolution = graphene.String(required=True)
+    resolved_at = graphene.DateTime()
+
+    @staticmethod
+    def resolve_id(root, info):
+        return ids.to_global_id(OBJECTION, root.pk)
+
+    @staticmethod
+    def resolve_participant_id(root, info):
+        return ids.to_global_id(PARTICIPANT, root.participant_id)
+
+    @staticmethod
+    def resolve_union_name(root, info):
+        return root.participant.union.name
 
 
 class AssessmentRoundConnection(CountableConnection):
@@ -446,6 +492,10 @@ class HomeTitle(ModelNode):
     grade = graphene.Field(GradeCodeEnum, required=True)
     grade_name = graphene.String(required=True)
     awarded_by_name = graphene.String(required=True)
+    awarding_level = graphene.String(
+        required=True, description="Level of the awarding body (county, city...)."
+    )
+    decision_number = graphene.String(required=True)
     round_id = graphene.ID()
     awarded_on = graphene.Date(required=True)
     valid_until = graphene.Date(required=True)
@@ -468,7 +518,7 @@ class HomeTitle(ModelNode):
 
     @staticmethod
     def resolve_awarded_by_name(root, info):
-        return root.awarded_by.name
+        return root.awarding_body_name or root.awarded_by.name
 
     @staticmethod
     def resolve_round_id(root, info):

@@ -82,7 +82,7 @@ class DriveTarget(graphene.ObjectType):
 
 
 class Drive(ModelNode):
-    """A membership drive (会员发展活动) run by a federation node for the unions below it, or by one union."""
+    """A membership drive (会员发展行动) run by a federation node for the unions below it, or by one union."""
 
     class Meta:
         name = DRIVE

@@ -116,7 +116,7 @@ class UnionProfileInput(graphene.InputObjectType):
     union_kind = graphene.String()
     staff_count = graphene.Int()
     female_staff_count = graphene.Int()
-    fulltime_officer_count = graphene.Int(description="专职工会工作人员数")
+    fulltime_officer_count = graphene.Int(description="专职工会干部数")
     has_workers_congress = graphene.Boolean(description="建立职代会制度")
     has_affairs_disclosure = graphene.Boolean(description="实行厂务公开")
     founded_on = graphene.Date()

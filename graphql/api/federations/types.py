@@ -101,7 +101,7 @@ class Union(ModelNode):
     union_kind_label = graphene.String(required=True)
     staff_count = graphene.Int(required=True)
     female_staff_count = graphene.Int(required=True)
-    fulltime_officer_count = graphene.Int(required=True, description="专职工会工作人员数")
+    fulltime_officer_count = graphene.Int(required=True, description="专职工会干部数")
     has_workers_congress = graphene.Boolean(required=True, description="建立职代会制度")
     has_affairs_disclosure = graphene.Boolean(required=True, description="实行厂务公开")
     founded_on = graphene.Date()

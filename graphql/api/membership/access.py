@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from accounts.access import AccessDenied, Perm
 from api.core import ids
-from membership import selectors
+from membership import models, selectors
 
 MEMBER = "Member"
+WITHDRAWAL_PROPOSAL = "WithdrawalProposal"
+EXPULSION_CASE = "ExpulsionCase"
 
 
 def member_for(context, global_id, perm: Perm = Perm.MEMBER_VIEW):
@@ -20,3 +22,26 @@ def member_for(context, global_id, perm: Perm = Perm.MEMBER_VIEW):
     if member is None:
         raise AccessDenied
     return member
+
+
+def _member_owned_for(context, global_id, type_name, model, perm: Perm):
+    """A row of `model` (with a `member`) by its tenant global id, if the actor holds `perm` on its member."""
+    union = context.union
+    pk = ids.decode_tenant_global_id(global_id, type_name, union.pk if union is not None else None)
+    if pk is None or union is None or not context.union_visible:
+        raise AccessDenied
+    row = model.objects.filter(pk=pk).first()
+    if (
+        row is None
+        or selectors.member_get(actor=context.actor, union=union, member_id=row.member_id, perm=perm) is None
+    ):
+        raise AccessDenied
+    return row
+
+
+def proposal_for(context, global_id, perm: Perm = Perm.MEMBER_MANAGE):
+    return _member_owned_for(context, global_id, WITHDRAWAL_PROPOSAL, models.WithdrawalProposal, perm)
+
+
+def expulsion_case_for(context, global_id, perm: Perm = Perm.MEMBER_MANAGE):
+    return _member_owned_for(context, global_id, EXPULSION_CASE, models.ExpulsionCase, perm)

@@ -10,11 +10,13 @@ from api.core.mutations import BaseMutation
 from api.organisation.access import branch_for
 from api.organisation.mutations import require_union_perm
 from membership import services
+from membership.expulsion import expulsion_decide, expulsion_file, expulsion_open
+from membership.withdrawal import member_talk_record, withdrawal_confirm, withdrawal_dismiss
 from people.identity import id_decrypt
 from transfers.services import member_create_or_request_transfer
 
-from .access import member_for
-from .types import DuesPayment, Member
+from .access import expulsion_case_for, member_for, proposal_for
+from .types import DuesPayment, ExpulsionCase, Member, MemberTalk, WithdrawalProposal
 
 
 def _managed_member(context, global_id, field: str = "id"):
@@ -53,7 +55,7 @@ class MemberCreateInput(graphene.InputObjectType):
 
 class MemberCreate(BaseMutation):
     """Register a member. A person who holds membership in another union is not registered twice (one person, one
-    membership): a transfer request (会员转接) to this union is created instead, returned in `transfer` with
+    membership): a transfer request (会员组织关系接转) to this union is created instead, returned in `transfer` with
     `member` null, and waits for the other union to release the person."""
 
     class Arguments:
@@ -131,8 +133,9 @@ def _branch_gid(context, branch_id):
 class MemberChangeStatus(BaseMutation):
     """Move a member along the lifecycle: active -> retained / transferred_out / withdrawn / expelled / deceased;
     retained -> active / withdrawn / deceased / transferred_out. Reasons per status: retained: retired,
-    unemployed, employer_closed; withdrawn: voluntary, no_dues_auto; expelled: violation, criminal; deceased:
-    death; transferred_out: transfer, job_change; active (from retained): reemployed, reinstated."""
+    unemployed, employer_closed; withdrawn: voluntary; deceased: death; transferred_out: transfer, job_change; active
+    (from retained): reemployed, reinstated. 视为自动退会 (withdrawalProposalDecide) and 开除会籍 (expulsionOpen,
+    expulsionDecide, expulsionFile) follow their procedures and are refused here."""
 
     class Arguments:
         id = graphene.ID(required=True)
@@ -186,23 +189,187 @@ class DuesRecord(BaseMutation):
         month = graphene.String(required=True, description='The month paid for, "2025-03".')
         amount = graphene.Decimal(required=True)
         paid_on = graphene.Date(required=True)
+        method = graphene.String(description="self (本人缴纳, default) or payroll (工资代扣).")
 
     member = graphene.Field(Member)
     dues_payment = graphene.Field(DuesPayment)
 
     @classmethod
-    def perform(cls, info, context, member, month, amount, paid_on):
+    def perform(cls, info, context, member, month, amount, paid_on, method=None):
         target = _managed_member(context, member, "member")
         payment = services.dues_record(
-            member=target, month=month, amount=amount, paid_on=paid_on, union=context.union
+            member=target,
+            month=month,
+            amount=amount,
+            paid_on=paid_on,
+            union=context.union,
+            method=method or "self",
         )
         target.refresh_from_db()
         return {"member": target, "dues_payment": payment}
 
 
+def _managed_proposal(context, global_id):
+    require_union_perm(context, Perm.MEMBER_MANAGE)
+    try:
+        return proposal_for(context, global_id)
+    except AccessDenied:
+        raise field_not_found("proposal") from None
+
+
+def _managed_case(context, global_id):
+    require_union_perm(context, Perm.MEMBER_MANAGE)
+    try:
+        return expulsion_case_for(context, global_id)
+    except AccessDenied:
+        raise field_not_found("case") from None
+
+
+class MemberTalkRecord(BaseMutation):
+    """Record a talk (教育谈话) with a member about unpaid dues and absence from union life: the step before a
+    视为自动退会 proposal."""
+
+    class Arguments:
+        member = graphene.ID(required=True)
+        talked_on = graphene.Date(required=True)
+        officer_name = graphene.String(required=True, description="Who talked to the member.")
+        note = graphene.String()
+
+    member = graphene.Field(Member)
+    talk = graphene.Field(MemberTalk)
+
+    @classmethod
+    def perform(cls, info, context, member, talked_on, officer_name, note=None):
+        target = _managed_member(context, member, "member")
+        talk = member_talk_record(
+            member=target,
+            talked_on=talked_on,
+            officer_name=officer_name,
+            note=note or "",
+            actor_id=_actor_id(context),
+            union=context.union,
+        )
+        return {"member": target, "talk": talk}
+
+
+class WithdrawalProposalDecide(BaseMutation):
+    """Decide a 视为自动退会 proposal: confirm (the officer attests the member took no part in union life either;
+    the member counts as withdrawn from today) or dismiss it with the reason."""
+
+    class Arguments:
+        proposal = graphene.ID(required=True)
+        confirm = graphene.Boolean(required=True, description="true = confirm, false = dismiss.")
+        no_participation = graphene.Boolean(
+            required=True,
+            description="Confirming: the officer attests the member took no part in union life for six months "
+            "(ignored when dismissing).",
+        )
+        note = graphene.String(description="Required when dismissing.")
+
+    proposal = graphene.Field(WithdrawalProposal)
+
+    @classmethod
+    def perform(cls, info, context, proposal, confirm, no_participation, note=None):
+        row = _managed_proposal(context, proposal)
+        if confirm:
+            row = withdrawal_confirm(
+                proposal=row,
+                no_participation=bool(no_participation),
+                note=note or "",
+                actor_id=_actor_id(context),
+                union=context.union,
+            )
+        else:
+            row = withdrawal_dismiss(
+                proposal=row, note=note or "", actor_id=_actor_id(context), union=context.union
+            )
+        return {"proposal": row}
+
+
+class ExpulsionOpen(BaseMutation):
+    """开除会籍, step 1: record the 工会小组's discussion and view, with the grounds (criminal, violation)."""
+
+    class Arguments:
+        member = graphene.ID(required=True)
+        grounds = graphene.String(
+            required=True, description="criminal (受到刑事处罚) or violation (严重违反会章)."
+        )
+        facts = graphene.String(required=True)
+        group_view_on = graphene.Date(required=True)
+        group_view = graphene.String(required=True)
+
+    case = graphene.Field(ExpulsionCase)
+
+    @classmethod
+    def perform(cls, info, context, member, grounds, facts, group_view_on, group_view):
+        target = _managed_member(context, member, "member")
+        case = expulsion_open(
+            member=target,
+            grounds=grounds,
+            facts=facts,
+            group_view_on=group_view_on,
+            group_view=group_view,
+            actor_id=_actor_id(context),
+            union=context.union,
+        )
+        return {"case": case}
+
+
+class ExpulsionDecide(BaseMutation):
+    """开除会籍, step 2: the union committee's decision (with its number); the member's status becomes 开除会籍."""
+
+    class Arguments:
+        case = graphene.ID(required=True)
+        decided_on = graphene.Date(required=True)
+        decision_number = graphene.String(required=True)
+
+    case = graphene.Field(ExpulsionCase)
+
+    @classmethod
+    def perform(cls, info, context, case, decided_on, decision_number):
+        row = _managed_case(context, case)
+        row = expulsion_decide(
+            case=row,
+            decided_on=decided_on,
+            decision_number=decision_number,
+            actor_id=_actor_id(context),
+            union=context.union,
+        )
+        return {"case": row}
+
+
+class ExpulsionFile(BaseMutation):
+    """开除会籍, step 3: the decision filed with the higher-level union (报上一级工会备案)."""
+
+    class Arguments:
+        case = graphene.ID(required=True)
+        filed_on = graphene.Date(required=True)
+        filed_with = graphene.String(description="Default: the union's higher-level federation.")
+
+    case = graphene.Field(ExpulsionCase)
+
+    @classmethod
+    def perform(cls, info, context, case, filed_on, filed_with=None):
+        row = _managed_case(context, case)
+        row = expulsion_file(
+            case=row,
+            filed_on=filed_on,
+            filed_with=filed_with or "",
+            actor_id=_actor_id(context),
+            union=context.union,
+        )
+        return {"case": row}
+
+
 class MembershipMutations(graphene.ObjectType):
     member_create = MemberCreate.Field()
     member_update = MemberUpdate.Field()
+    # Procedures before plain status changes: the audit walk would otherwise have made its members retained.
+    member_talk_record = MemberTalkRecord.Field()
+    withdrawal_proposal_decide = WithdrawalProposalDecide.Field()
+    expulsion_open = ExpulsionOpen.Field()
+    expulsion_decide = ExpulsionDecide.Field()
+    expulsion_file = ExpulsionFile.Field()
     member_change_status = MemberChangeStatus.Field()
     member_reveal_id_number = MemberRevealIdNumber.Field()
     dues_record = DuesRecord.Field()

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import graphene
 
+from accounts.access import Perm
 from api.core import ids
 from api.core.access import or_none
 from api.core.pagination import connection_args, empty_connection, paginate_queryset
 from api.organisation.access import BRANCH
 from membership import selectors
+from membership.models import ExpulsionCase as ExpulsionCaseModel
+from membership.models import WithdrawalProposal as WithdrawalProposalModel
 from organisation.selectors import branch_subtree_ids
 
 from .access import member_for
-from .types import EmploymentTypeEnum, Member, MemberConnection, MemberStatusEnum, queue_member_relations
+from .types import (
+    EmploymentTypeEnum,
+    ExpulsionCase,
+    Member,
+    MemberConnection,
+    MemberStatusEnum,
+    ProposalStatusEnum,
+    WithdrawalProposal,
+    queue_member_relations,
+)
 
 
 class MembershipQueries(graphene.ObjectType):
@@ -32,6 +44,39 @@ class MembershipQueries(graphene.ObjectType):
         **connection_args(),
     )
     member = graphene.Field(Member, id=graphene.ID(required=True))
+    withdrawal_proposals = graphene.List(
+        graphene.NonNull(WithdrawalProposal),
+        required=True,
+        status=ProposalStatusEnum(),
+        description="视为自动退会 proposals of members the actor manages, newest first (at most 500).",
+    )
+    expulsion_cases = graphene.List(
+        graphene.NonNull(ExpulsionCase),
+        required=True,
+        description="开除会籍 cases of members the actor manages, newest first (at most 500).",
+    )
+
+    @staticmethod
+    def resolve_withdrawal_proposals(root, info, status=None):
+        context = info.context
+        if context.union is None or not context.union_visible:
+            return []
+        managed = selectors.member_visible(actor=context.actor, union=context.union, perm=Perm.MEMBER_MANAGE)
+        rows = WithdrawalProposalModel.objects.filter(member__in=managed.values("pk")).select_related(
+            "member", "talk"
+        )
+        if status is not None:
+            rows = rows.filter(status=getattr(status, "value", status))
+        return list(rows.order_by("-proposed_on", "-id")[:500])
+
+    @staticmethod
+    def resolve_expulsion_cases(root, info):
+        context = info.context
+        if context.union is None or not context.union_visible:
+            return []
+        managed = selectors.member_visible(actor=context.actor, union=context.union, perm=Perm.MEMBER_MANAGE)
+        rows = ExpulsionCaseModel.objects.filter(member__in=managed.values("pk")).select_related("member")
+        return list(rows.order_by("-id")[:500])
 
     @staticmethod
     def resolve_members(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import graphene
 
+from api.core.ids import to_tenant_global_id
 from api.core.pagination import CountableConnection
 from api.core.types import TenantModelNode, enum_from_choices
 from api.organisation.loaders import branch_tree
@@ -12,7 +13,7 @@ from api.organisation.types import Branch
 from membership import models
 from membership.models import EmploymentType, IdKind, MemberOrigin, MemberStatus, Sex, status_reason_label
 
-from .access import MEMBER, member_for
+from .access import EXPULSION_CASE, MEMBER, WITHDRAWAL_PROPOSAL, member_for
 from .loaders import StatusHistoryLoader
 
 SexEnum = enum_from_choices(Sex, "Sex (derived from the identity number).")
@@ -124,3 +125,65 @@ class DuesPayment(graphene.ObjectType):
 
 def queue_member_relations(info, members) -> None:
     info.context.loader(StatusHistoryLoader).queue(m.pk for m in members)
+
+
+ProposalStatusEnum = enum_from_choices(models.ProposalStatus, "Where a 视为自动退会 proposal stands.")
+ExpulsionStepEnum = enum_from_choices(models.ExpulsionStep, "The last step an expulsion (开除会籍) reached.")
+
+
+class MemberTalk(graphene.ObjectType):
+    """A talk (教育谈话) with a member about unpaid dues and absence from union life."""
+
+    talked_on = graphene.Date(required=True)
+    officer_name = graphene.String(required=True)
+    note = graphene.String(required=True)
+
+
+class WithdrawalProposal(graphene.ObjectType):
+    """A proposal of the daily job that a member counts as automatically withdrawn; an officer decides it."""
+
+    id = graphene.ID(required=True)
+    member = graphene.Field(Member)
+    talk = graphene.Field(MemberTalk, required=True)
+    proposed_on = graphene.Date(required=True)
+    unpaid_since = graphene.Date(required=True, description="First month without dues.")
+    status = graphene.Field(ProposalStatusEnum, required=True)
+    decided_on = graphene.Date()
+    decision_note = graphene.String(required=True)
+
+    @staticmethod
+    def resolve_id(root, info):
+        return to_tenant_global_id(WITHDRAWAL_PROPOSAL, info.context.union.pk, root.pk)
+
+    @staticmethod
+    def resolve_member(root, info):
+        return root.member
+
+
+class ExpulsionCase(graphene.ObjectType):
+    """An expulsion (开除会籍): the union group's view, the committee's decision, the filing with the higher union."""
+
+    id = graphene.ID(required=True)
+    member = graphene.Field(Member)
+    grounds = graphene.String(required=True)
+    grounds_label = graphene.String(required=True)
+    facts = graphene.String(required=True)
+    group_view_on = graphene.Date(required=True)
+    group_view = graphene.String(required=True)
+    decided_on = graphene.Date()
+    decision_number = graphene.String(required=True)
+    filed_on = graphene.Date()
+    filed_with = graphene.String(required=True)
+    step = graphene.Field(ExpulsionStepEnum, required=True)
+
+    @staticmethod
+    def resolve_id(root, info):
+        return to_tenant_global_id(EXPULSION_CASE, info.context.union.pk, root.pk)
+
+    @staticmethod
+    def resolve_member(root, info):
+        return root.member
+
+    @staticmethod
+    def resolve_grounds_label(root, info):
+        return status_reason_label(MemberStatus.EXPELLED, root.grounds)

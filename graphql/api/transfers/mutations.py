@@ -28,7 +28,7 @@ def _host_union_managed(context):
     union = context.union
     if union is None:
         raise DomainValidationError.single(
-            "__all__", "union_host_required", _("会员转接请在本工会的站点办理。")
+            "__all__", "union_host_required", _("会员组织关系接转请在本工会的站点办理。")
         )
     actor = context.actor
     if (

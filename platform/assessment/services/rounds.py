@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from federations.models import UnionStatus
+from federations.selectors import staff_counts_as_of
 from organisation.models import Branch
 from rollup import indicators
 from rollup.facts import facts_apply
@@ -115,6 +116,9 @@ def _participants_build(rnd: Round, units: Sequence[UnitRef], field: str) -> lis
         names.update({(union_id, b): n for b, n in found.items()})
     if errors:
         raise DomainValidationError(errors)
+    # The 入会率 denominator as of the reference date, from the union's staff count history (not the profile
+    # figure the union may edit later); the inspecting federation verifies it before the round publishes.
+    staff = staff_counts_as_of(unions, rnd.reference_date)
     return [
         RoundParticipant(
             round=rnd,
@@ -122,6 +126,9 @@ def _participants_build(rnd: Round, units: Sequence[UnitRef], field: str) -> lis
             branch_id=int(unit.branch_id or 0),
             branch_name=names.get((unit.union.pk, int(unit.branch_id or 0)), ""),
             node_path=unit.union.node_path,
+            staff_count=staff[unit.union.pk].value if unit.union.pk in staff else None,
+            staff_count_on=staff[unit.union.pk].effective_on if unit.union.pk in staff else None,
+            staff_count_source=staff[unit.union.pk].source if unit.union.pk in staff else "",
         )
         for unit in units
     ]
@@ -137,9 +144,15 @@ def round_open(
     inspection_due,
     units: Sequence[UnitRef],
     actor,
+    reference_date=None,
 ) -> Round:
-    """Open a round on a published standard issued by the organiser or a federation above it."""
+    """Open a round on a published standard issued by the organiser or a federation above it. Figures such as the
+    staff count are taken as of `reference_date` (default: today, or the inspection deadline if earlier)."""
     errors: list[FieldError] = []
+    if reference_date is None and inspection_due:
+        reference_date = min(timezone.localdate(), timezone.localdate(inspection_due))
+    if reference_date and inspection_due and reference_date > timezone.localdate(inspection_due):
+        errors.append(FieldError("reference_date", "after_inspection", _("基准日期不能晚于验收截止时间。")))
     if not name or len(name) > 200:
         errors.append(FieldError("name", "required", _("请填写批次名称（不超过200个字）。")))
     if standard.status != StandardStatus.PUBLISHED:
@@ -172,6 +185,7 @@ def round_open(
             self_assessment_due=self_assessment_due,
             appraisal_due=appraisal_due,
             inspection_due=inspection_due,
+            reference_date=reference_date,
             created_by_id=_actor_id(actor),
         )
         RoundParticipant.objects.bulk_create(_participants_build(rnd, units, "units"))

@@ -264,7 +264,7 @@ def _grade_errors(content: StandardContent, errors: list[FieldError], base_max, 
         if error:
             errors.append(error)
         satisfaction, error = _rate_error(
-            grade.min_satisfaction, f"{field}.min_satisfaction", _("满意度下限")
+            grade.min_satisfaction, f"{field}.min_satisfaction", _("会员满意率下限")
         )
         if error:
             errors.append(error)

@@ -7,6 +7,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from federations.models import LEVEL_RANK
 from rollup.facts import facts_apply
 from unionhub.errors import DomainValidationError, FieldError
 
@@ -34,13 +35,28 @@ def _add_years(day, years: int):
 
 
 def _title_award(
-    *, union, branch_id, grade, grade_name, awarded_by, awarded_on, valid_until, round=None, actor, reason=""
+    *,
+    union,
+    branch_id,
+    grade,
+    grade_name,
+    awarded_by,
+    awarded_on,
+    valid_until,
+    round=None,
+    actor,
+    reason="",
+    decision_number="",
+    awarding_level="",
+    awarding_body_name="",
 ) -> dict:
-    """Award (or renew) a title; the unit's previous active title ends as superseded. Returns fact deltas."""
+    """Award (or renew) a title; the unit's previous active title from the same awarding level ends as
+    superseded (titles of other levels stay: a unit may hold a county and a city title). Returns fact deltas."""
     deltas: dict = defaultdict(int)
+    awarding_level = awarding_level or awarded_by.level
     current = (
         Title.objects.select_for_update()
-        .filter(union=union, branch_id=branch_id, status=TitleStatus.ACTIVE)
+        .filter(union=union, branch_id=branch_id, awarding_level=awarding_level, status=TitleStatus.ACTIVE)
         .first()
     )
     kind = TitleEventKind.AWARDED
@@ -72,7 +88,10 @@ def _title_award(
         grade_rank=GRADE_RANK[grade],
         grade_name=grade_name or GradeCode(grade).label,
         awarded_by=awarded_by,
+        awarding_level=awarding_level,
+        awarding_body_name=awarding_body_name,
         round=round,
+        decision_number=decision_number,
         awarded_on=awarded_on,
         valid_until=valid_until,
     )
@@ -91,10 +110,34 @@ def _title_award(
 
 
 def title_award(
-    *, union, branch_id: int = 0, grade: str, awarded_by, awarded_on, valid_until, actor, reason: str = ""
+    *,
+    union,
+    branch_id: int = 0,
+    grade: str,
+    awarded_by,
+    awarded_on,
+    valid_until,
+    actor,
+    reason: str = "",
+    decision_number: str = "",
+    awarding_level: str = "",
+    awarding_body_name: str = "",
 ) -> Title:
-    """Record a title awarded outside a round (e.g. an earlier award being entered)."""
+    """Record a title awarded outside a round (e.g. an earlier award being entered). A title a higher body not on
+    the platform awarded (the city federation) is recorded by `awarded_by` with that body's level and name."""
     errors: list[FieldError] = []
+    awarding_body_name = (awarding_body_name or "").strip()
+    if awarding_level and awarding_level != awarded_by.level:
+        if awarding_level not in LEVEL_RANK or LEVEL_RANK[awarding_level] <= LEVEL_RANK[awarded_by.level]:
+            errors.append(FieldError("awarding_level", "not_higher", _("只能登记上级工会授予的称号。")))
+        if not awarding_body_name or len(awarding_body_name) > 200:
+            errors.append(
+                FieldError("awarding_body_name", "required", _("请填写授予单位名称（不超过200个字）。"))
+            )
+    elif awarding_body_name:
+        errors.append(
+            FieldError("awarding_body_name", "not_other_body", _("本级授予的称号不填写其他授予单位。"))
+        )
     if grade not in GradeCode.values:
         errors.append(FieldError("grade", "invalid_choice", _("请选择有效的等级。")))
     if not union.node_path.startswith(awarded_by.path):
@@ -105,6 +148,8 @@ def title_award(
         errors.append(FieldError("valid_until", "before_award", _("有效期不能早于授予日期。")))
     if len(reason or "") > 1000:
         errors.append(FieldError("reason", "too_long", _("原因不能超过1000个字。")))
+    if len(decision_number or "") > 100:
+        errors.append(FieldError("decision_number", "too_long", _("命名文号不能超过100个字。")))
     if errors:
         raise DomainValidationError(errors)
     with transaction.atomic():
@@ -118,9 +163,17 @@ def title_award(
             valid_until=valid_until,
             actor=actor,
             reason=reason,
+            decision_number=(decision_number or "").strip(),
+            awarding_level=awarding_level or awarded_by.level,
+            awarding_body_name=awarding_body_name,
         )
         facts_apply(union=union, deltas=deltas)
-        return Title.objects.get(union=union, branch_id=int(branch_id or 0), status=TitleStatus.ACTIVE)
+        return Title.objects.get(
+            union=union,
+            branch_id=int(branch_id or 0),
+            awarding_level=awarding_level or awarded_by.level,
+            status=TitleStatus.ACTIVE,
+        )
 
 
 def _locked_active_title(title: Title) -> Title:
@@ -180,9 +233,17 @@ def title_downgrade(*, title: Title, to_grade: str, on, reason: str, actor) -> T
             round=row.round,
             actor=actor,
             reason=reason,
+            decision_number=row.decision_number,
+            awarding_level=row.awarding_level,
+            awarding_body_name=row.awarding_body_name,
         )
         facts_apply(union=row.union, deltas=deltas)
-        return Title.objects.get(union=row.union, branch_id=row.branch_id, status=TitleStatus.ACTIVE)
+        return Title.objects.get(
+            union=row.union,
+            branch_id=row.branch_id,
+            awarding_level=row.awarding_level,
+            status=TitleStatus.ACTIVE,
+        )
 
 
 def title_revoke(*, title: Title, on, reason: str, actor) -> Title:

@@ -37,7 +37,7 @@ TRANSFER_FLAG = "_transfer_from_union"
 
 
 def transfer_reason() -> str:
-    return _("该人员已在其他工会，已生成转会申请")
+    return _("该人员已在其他工会，已生成会员组织关系接转申请")
 
 
 @dataclass

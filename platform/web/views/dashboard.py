@@ -137,8 +137,8 @@ def _drives_panel(drives) -> Panel:
             _("行动名称"),
             _("起止日期"),
             _("参与单位数"),
-            _("目标新会员"),
-            _("已发展新会员"),
+            _("新发展会员目标"),
+            _("新发展会员"),
             _("完成率"),
         ],
         rows=[
@@ -156,8 +156,8 @@ def _drives_panel(drives) -> Panel:
             "type": "bar",
             "categories": [d.drive.name for d in drives],
             "series": [
-                {"name": str(_("目标新会员")), "data": [d.target for d in drives]},
-                {"name": str(_("已发展新会员")), "data": [d.new_members for d in drives]},
+                {"name": str(_("新发展会员目标")), "data": [d.target for d in drives]},
+                {"name": str(_("新发展会员")), "data": [d.new_members for d in drives]},
             ],
         },
     )

@@ -74,8 +74,8 @@ def drive_detail(request, drive_id: int):
         columns=[
             _("层级"),
             _("单位"),
-            _("目标新会员"),
-            _("已发展新会员"),
+            _("新发展会员目标"),
+            _("新发展会员"),
             _("会员人数"),
             _("职工人数"),
             _("入会率"),
@@ -86,8 +86,8 @@ def drive_detail(request, drive_id: int):
             "type": "bar",
             "categories": [row.name for row in chart_rows],
             "series": [
-                {"name": str(_("目标新会员")), "data": [row.new_members_target for row in chart_rows]},
-                {"name": str(_("已发展新会员")), "data": [row.new_members for row in chart_rows]},
+                {"name": str(_("新发展会员目标")), "data": [row.new_members_target for row in chart_rows]},
+                {"name": str(_("新发展会员")), "data": [row.new_members for row in chart_rows]},
             ],
         },
     )

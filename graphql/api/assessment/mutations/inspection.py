@@ -7,7 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.core.mutations import BaseMutation
-from assessment.services.inspection import deduction_add, inspection_scores_set, veto_record
+from assessment.services.inspection import (
+    deduction_add,
+    inspection_scores_set,
+    participant_staff_count_verify,
+    veto_record,
+)
 from unionhub.errors import DomainValidationError
 
 from ..access import (
@@ -36,11 +41,15 @@ class AssessmentInspectionScoreSet(BaseMutation):
     class Arguments:
         participant = graphene.ID(required=True)
         scores = graphene.List(graphene.NonNull(AssessmentScoreInput), required=True)
+        accept_self = graphene.List(
+            graphene.NonNull(graphene.String),
+            description="Item codes whose self score the inspector accepts as the acceptance score (认可自评分).",
+        )
 
     participant = graphene.Field(RoundParticipantType)
 
     @classmethod
-    def perform(cls, info, context, participant, scores):
+    def perform(cls, info, context, participant, scores, accept_self=None):
         row = participant_inspected_for(context, participant)
         codes = [score["item_code"] for score in scores]
         if len(set(codes)) != len(codes):
@@ -49,10 +58,32 @@ class AssessmentInspectionScoreSet(BaseMutation):
             participant=row,
             scores={score["item_code"]: score["score"] for score in scores},
             notes={score["item_code"]: score.get("note") or "" for score in scores},
+            accept_self=list(accept_self or ()),
             actor=context.actor,
             at=timezone.now(),
         )
         return {"participant": row}
+
+
+class AssessmentStaffCountVerify(BaseMutation):
+    """The inspecting federation verifies (or corrects) the staff count the round uses for 入会率."""
+
+    class Arguments:
+        participant = graphene.ID(required=True)
+        staff_count = graphene.Int(
+            description="The verified figure; omitted = the recorded one is confirmed."
+        )
+        note = graphene.String()
+
+    participant = graphene.Field(RoundParticipantType)
+
+    @classmethod
+    def perform(cls, info, context, participant, staff_count=None, note=None):
+        row = participant_inspected_for(context, participant)
+        verified = participant_staff_count_verify(
+            participant=row, value=staff_count, note=note or "", actor=context.actor, at=timezone.now()
+        )
+        return {"participant": verified}
 
 
 class AssessmentDeductionAdd(BaseMutation):

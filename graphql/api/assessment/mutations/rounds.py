@@ -12,18 +12,28 @@ from api.core.access import node_for, union_for
 from api.core.errors import field_not_found
 from api.core.mutations import BaseMutation
 from assessment.models import RoundParticipant
-from assessment.services.results import round_publish, round_score
+from assessment.services.results import (
+    objection_record,
+    objection_resolve,
+    round_notice_open,
+    round_publish,
+    round_score,
+)
 from assessment.services.rounds import UnitRef, round_open, round_participants_add
 from federations.models import Union, UnionStatus
 from unionhub.errors import DomainValidationError
 
 from ..access import (
     BRANCH,
+    ROUND,
+    objection_managed_for,
+    participant_for,
     require,
     round_managed_for,
     standard_for,
 )
 from ..types import (
+    AssessmentObjection,
     AssessmentRound,
 )
 
@@ -73,6 +83,9 @@ class AssessmentRoundOpenInput(graphene.InputObjectType):
     self_assessment_due = graphene.DateTime(required=True)
     appraisal_due = graphene.DateTime(required=True)
     inspection_due = graphene.DateTime(required=True)
+    reference_date = graphene.Date(
+        description="Figures (staff count) are taken as of this date; default today or the inspection deadline."
+    )
     units = graphene.List(
         graphene.NonNull(AssessmentUnitInput),
         description="Participating unions and branches; omitted = every active union below the organiser whose "
@@ -109,6 +122,7 @@ class AssessmentRoundOpen(BaseMutation):
             self_assessment_due=input["self_assessment_due"],
             appraisal_due=input["appraisal_due"],
             inspection_due=input["inspection_due"],
+            reference_date=input.get("reference_date"),
             units=refs,
             actor=context.actor,
         )
@@ -150,15 +164,79 @@ class AssessmentRoundScore(BaseMutation):
         return {"round": round_score(round=rnd, actor=context.actor, at=timezone.now())}
 
 
-class AssessmentRoundPublish(BaseMutation):
-    """Publish results (recomputed), award titles and update live figures."""
+class AssessmentRoundNoticeOpen(BaseMutation):
+    """Post the results for 公示 (every item inspected or its self score accepted, staff counts verified)."""
 
     class Arguments:
         round = graphene.ID(required=True)
+        starts_on = graphene.Date(required=True)
+        ends_on = graphene.Date(required=True)
 
     round = graphene.Field(AssessmentRound)
 
     @classmethod
-    def perform(cls, info, context, round):
+    def perform(cls, info, context, round, starts_on, ends_on):
         rnd = round_managed_for(context, round)
-        return {"round": round_publish(round=rnd, actor=context.actor, at=timezone.now())}
+        return {
+            "round": round_notice_open(
+                round=rnd, starts_on=starts_on, ends_on=ends_on, actor=context.actor, at=timezone.now()
+            )
+        }
+
+
+class AssessmentObjectionRecord(BaseMutation):
+    """Record an objection received during the 公示."""
+
+    class Arguments:
+        participant = graphene.ID(required=True)
+        content = graphene.String(required=True)
+        received_on = graphene.Date(required=True)
+
+    objection = graphene.Field(AssessmentObjection)
+
+    @classmethod
+    def perform(cls, info, context, participant, content, received_on):
+        row = participant_for(context, participant)
+        round_managed_for(context, ids.to_global_id(ROUND, row.round_id))
+        objection = objection_record(
+            participant=row, content=content, received_on=received_on, actor=context.actor
+        )
+        return {"objection": objection}
+
+
+class AssessmentObjectionResolve(BaseMutation):
+    """Record how an objection was resolved; the round publishes once every objection is resolved."""
+
+    class Arguments:
+        objection = graphene.ID(required=True)
+        resolution = graphene.String(required=True)
+
+    objection = graphene.Field(AssessmentObjection)
+
+    @classmethod
+    def perform(cls, info, context, objection, resolution):
+        row = objection_managed_for(context, objection)
+        return {
+            "objection": objection_resolve(
+                objection=row, resolution=resolution, actor=context.actor, at=timezone.now()
+            )
+        }
+
+
+class AssessmentRoundPublish(BaseMutation):
+    """Publish the results after the 公示 (no open objections): award titles under the decision number."""
+
+    class Arguments:
+        round = graphene.ID(required=True)
+        decision_number = graphene.String(required=True, description="命名文号, e.g. 某工发〔2026〕8号.")
+
+    round = graphene.Field(AssessmentRound)
+
+    @classmethod
+    def perform(cls, info, context, round, decision_number):
+        rnd = round_managed_for(context, round)
+        return {
+            "round": round_publish(
+                round=rnd, decision_number=decision_number, actor=context.actor, at=timezone.now()
+            )
+        }

@@ -35,7 +35,14 @@ class HomeTitleAwardInput(graphene.InputObjectType):
     valid_until = graphene.Date(required=True)
     reason = graphene.String()
     branch = graphene.ID(description="A branch's 职工小家; omitted = the union's 职工之家.")
-    awarded_by = graphene.ID(description="The awarding node; default the union's parent node.")
+    awarded_by = graphene.ID(
+        description="The awarding (or, for a higher body's title, recording) node; default the union's parent node."
+    )
+    awarding_level = graphene.String(
+        description="A higher body's title recorded here: its level (e.g. city); omitted = the node's own level."
+    )
+    awarding_body_name = graphene.String(description="Name of that higher body, e.g. 某某市总工会.")
+    decision_number = graphene.String(description="命名文号.")
 
 
 class HomeTitleAward(BaseMutation):
@@ -74,6 +81,9 @@ class HomeTitleAward(BaseMutation):
             awarded_on=input["awarded_on"],
             valid_until=input["valid_until"],
             reason=input.get("reason") or "",
+            decision_number=input.get("decision_number") or "",
+            awarding_level=input.get("awarding_level") or "",
+            awarding_body_name=input.get("awarding_body_name") or "",
             actor=context.actor,
         )
         return {"title": title}
