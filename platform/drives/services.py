@@ -219,9 +219,16 @@ def drive_update(*, drive: Drive, targets: list[TargetSpec] | None = None, **cha
     return drive
 
 
+def drive_progress_new_members_received(
+    sender, *, union: Union, members: list[tuple[int | None, date]], **kwargs
+):
+    """Receiver of membership's `members_joined` signal (connected in drives.apps)."""
+    drive_progress_new_members(union=union, members=members)
+
+
 def drive_progress_new_members(*, union: Union, members: list[tuple[int | None, date]]) -> None:
     """Members added by hand or by import are 新发展会员 of every drive covering their union that runs on their join
-    date (issue 15, rule 12): `members` are (branch id, join date). Joins through a drive's own link count for that
+    date (docs/membership.md): `members` are (branch id, join date). Joins through a drive's own link count for that
     drive only, when the application is approved (recruitment), not here."""
     from .selectors import drives_covering_union
 

@@ -22,7 +22,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drives.services import drive_progress_new_members
 from people.identity import id_encrypt, id_reencrypt, mask_id
 from people.models import PersonMembership
 from rollup import indicators as ind
@@ -45,6 +44,7 @@ from .models import (
     MemberStatusChange,
 )
 from .selectors import members_in_arrears
+from .signals import members_joined
 from .validation import member_fields_clean, parse_date
 
 # Unpaid months after which a member is warned (dues_warn_run) and, after a talk, proposed for 视为自动退会
@@ -223,7 +223,7 @@ def member_create(
         )
         facts_apply(union=union, deltas=deltas_for([(None, fact_state(member))]))
         if count_in_drives and origin == MemberOrigin.JOINED:
-            drive_progress_new_members(union=union, members=[(member.branch_id, member.join_date)])
+            members_joined.send(sender=Member, union=union, members=[(member.branch_id, member.join_date)])
     return member
 
 
@@ -640,7 +640,8 @@ def members_bulk_create(*, union, rows: list[dict], actor_id: int | None = None)
             for key, delta in deltas_for([(None, state)]).items():
                 deltas[key] += delta * count
         facts_apply(union=union, deltas=deltas)
-        drive_progress_new_members(
+        members_joined.send(
+            sender=Member,
             union=union,
             members=[(row.get("branch_id"), row["join_date"]) for row in rows],
         )
