@@ -26,7 +26,7 @@ from unionhub.errors import DomainValidationError, ServiceUnavailable
 from .models import ExportJob, ExportStatus, ImportJob, ImportRejection, ImportStatus
 from .registry import NODE, TENANT, CellError, Importer, importer_get
 from .tabular import TableError, is_formula, map_headers, open_table
-from .xlsx import export_xlsx
+from unionhub.spreadsheets import export_xlsx
 
 logger = logging.getLogger("unionhub.imports")
 

@@ -13,7 +13,7 @@ MEMBER_HEADER = ["姓名", "身份证号码", "手机号", "用工类型", "所�
 
 def test_export_xlsx_never_writes_a_formula_and_keeps_numbers():
     from imports.tabular import is_formula
-    from imports.xlsx import export_xlsx, formula_safe
+    from unionhub.spreadsheets import export_xlsx, formula_safe
 
     dangerous = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1"]
     content = export_xlsx(["名称", "人数"], [[text, 3] for text in dangerous] + [["普通分会", 12]])
