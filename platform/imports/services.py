@@ -22,11 +22,11 @@ from files.keys import federation_file_key, tenant_file_key
 from files.selectors import file_read
 from files.services import file_store
 from unionhub.errors import DomainValidationError, ServiceUnavailable
+from unionhub.spreadsheets import export_xlsx
 
 from .models import ExportJob, ExportStatus, ImportJob, ImportRejection, ImportStatus
 from .registry import NODE, TENANT, CellError, Importer, importer_get
 from .tabular import TableError, is_formula, map_headers, open_table
-from unionhub.spreadsheets import export_xlsx
 
 logger = logging.getLogger("unionhub.imports")
 

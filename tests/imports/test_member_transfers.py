@@ -10,7 +10,7 @@ from tests.imports.conftest import read_xlsx, run_import, xlsx_bytes
 from tests.membership.helpers import make_id, member_kwargs
 
 MEMBER_HEADER = ["姓名", "身份证号码", "手机号", "用工类型", "所在分会", "入会日期", "民族", "会员证号"]
-TRANSFER_REASON = "该人员已在其他工会，已生成转会申请"
+TRANSFER_REASON = "此人已是其他工会会员，已发出会员组织关系接转申请，待原工会同意转出后即可接收。"
 
 
 @pytest.fixture

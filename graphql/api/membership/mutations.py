@@ -11,7 +11,7 @@ from api.organisation.access import branch_for
 from api.organisation.mutations import require_union_perm
 from membership import services
 from people.identity import id_decrypt
-from transfers.services import member_create_or_request_transfer
+from transfers.services import member_create_or_request_transfer, transfer_requested_notice
 
 from .access import member_for
 from .types import DuesPayment, Member
@@ -64,6 +64,9 @@ class MemberCreate(BaseMutation):
         "api.transfers.types.TransferRequest",
         description="Set instead of member when the person holds membership in another union.",
     )
+    notice = graphene.String(
+        description="With `transfer`: what to tell the officer (which union and since when stay with the origin)."
+    )
 
     @classmethod
     def perform(cls, info, context, input):
@@ -81,7 +84,8 @@ class MemberCreate(BaseMutation):
             card_number=input.get("card_number"),
             actor_id=_actor_id(context),
         )
-        return {"member": result.member, "transfer": result.transfer}
+        notice = transfer_requested_notice() if result.transfer is not None else None
+        return {"member": result.member, "transfer": result.transfer, "notice": notice}
 
 
 class MemberUpdateInput(graphene.InputObjectType):
