@@ -284,6 +284,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=19, minute=30),
     },
 }
+# Text messages (one-time codes of the member appraisal): a dotted class path, see unionhub/sms.py.
+UNIONHUB_SMS_BACKEND = os.environ.get("UNIONHUB_SMS_BACKEND", "unionhub.sms.ConsoleSmsBackend")
 # Days an import's rejected rows (and so its error file) are kept; docs/security.md.
 UNIONHUB_IMPORT_REJECTION_RETENTION_DAYS = int(
     os.environ.get("UNIONHUB_IMPORT_REJECTION_RETENTION_DAYS", "30")

@@ -21,6 +21,7 @@ from unionhub.errors import DomainValidationError, FieldError
 
 from .. import facts
 from ..models import (
+    AppraisalVerification,
     Round,
     RoundParticipant,
     RoundStatus,
@@ -137,9 +138,15 @@ def round_open(
     inspection_due,
     units: Sequence[UnitRef],
     actor,
+    appraisal_verification: str = AppraisalVerification.SMS,
 ) -> Round:
-    """Open a round on a published standard issued by the organiser or a federation above it."""
+    """Open a round on a published standard issued by the organiser or a federation above it.
+    `appraisal_verification`: how member-appraisal respondents prove to be the member (models.AppraisalVerification)."""
     errors: list[FieldError] = []
+    if appraisal_verification not in AppraisalVerification.values:
+        errors.append(
+            FieldError("appraisal_verification", "invalid_choice", _("请选择有效的会员评家身份核验方式。"))
+        )
     if not name or len(name) > 200:
         errors.append(FieldError("name", "required", _("请填写批次名称（不超过200个字）。")))
     if standard.status != StandardStatus.PUBLISHED:
@@ -172,6 +179,7 @@ def round_open(
             self_assessment_due=self_assessment_due,
             appraisal_due=appraisal_due,
             inspection_due=inspection_due,
+            appraisal_verification=appraisal_verification,
             created_by_id=_actor_id(actor),
         )
         RoundParticipant.objects.bulk_create(_participants_build(rnd, units, "units"))

@@ -11,7 +11,7 @@ from api.core import ids
 from api.core.access import node_for, union_for
 from api.core.errors import field_not_found
 from api.core.mutations import BaseMutation
-from assessment.models import RoundParticipant
+from assessment.models import AppraisalVerification, RoundParticipant
 from assessment.services.results import round_publish, round_score
 from assessment.services.rounds import UnitRef, round_open, round_participants_add
 from federations.models import Union, UnionStatus
@@ -24,6 +24,7 @@ from ..access import (
     standard_for,
 )
 from ..types import (
+    AppraisalVerificationEnum,
     AssessmentRound,
 )
 
@@ -73,6 +74,10 @@ class AssessmentRoundOpenInput(graphene.InputObjectType):
     self_assessment_due = graphene.DateTime(required=True)
     appraisal_due = graphene.DateTime(required=True)
     inspection_due = graphene.DateTime(required=True)
+    appraisal_verification = AppraisalVerificationEnum(
+        description="How member-appraisal respondents prove to be the member; default SMS (a one-time code to "
+        "the member's phone: the union's officers know names and identity numbers)."
+    )
     units = graphene.List(
         graphene.NonNull(AssessmentUnitInput),
         description="Participating unions and branches; omitted = every active union below the organiser whose "
@@ -111,6 +116,10 @@ class AssessmentRoundOpen(BaseMutation):
             inspection_due=input["inspection_due"],
             units=refs,
             actor=context.actor,
+            appraisal_verification=getattr(
+                input.get("appraisal_verification"), "value", input.get("appraisal_verification")
+            )
+            or AppraisalVerification.SMS,
         )
         return {"round": rnd}
 
