@@ -240,7 +240,6 @@ def test_the_page_and_the_api_send_and_check_the_code(sms_round, _sms_outbox):
 
 def test_the_organiser_chooses_the_mode_when_opening_a_round(world):
     from assessment.services.rounds import UnitRef, round_open
-
     from tests.selfassessment.helpers import make_standard
 
     common = {
