@@ -187,6 +187,17 @@ class RoundStatus(models.TextChoices):
     PUBLISHED = "published", _("已公布")
 
 
+class AppraisalVerification(models.TextChoices):
+    """How a respondent of the member appraisal (会员评家) proves to be the member (chosen per round by the
+    organiser, not by the union being appraised)."""
+
+    SMS = "sms", _("姓名、身份证号码和短信验证码")  # a one-time code sent to the member's phone on record
+    IDENTITY = (
+        "identity",
+        _("姓名和身份证号码"),
+    )  # known to the union's officers: they could answer for members
+
+
 class Round(models.Model):
     """An assessment round (考核批次) opened by a federation node on one published standard version."""
 
@@ -207,6 +218,12 @@ class Round(models.Model):
     notice_ends_on = models.DateField(_("公示结束日期"), null=True, blank=True)
     decision_number = models.CharField(_("命名文号"), max_length=100, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=RoundStatus.choices, default=RoundStatus.OPEN)
+    appraisal_verification = models.CharField(
+        _("会员评家身份核验方式"),
+        max_length=20,
+        choices=AppraisalVerification.choices,
+        default=AppraisalVerification.SMS,
+    )
     scored_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     created_by_id = models.BigIntegerField(null=True, blank=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 from django.conf import settings
@@ -103,8 +104,33 @@ def _validate_union(union: Union, *, exclude: list[str] | None = None) -> None:
             )
     if union.founded_on and union.founded_on > date.today():
         errors.append(FieldError("founded_on", "in_future", str(_("成立日期不能晚于今天。"))))
+    if union.name and not any(e.field == "name" for e in errors):
+        errors.extend(_union_name_errors(union))
     if errors:
         raise DomainValidationError(errors)
+
+
+# A name is data wherever it goes: a leading = + - @ would make it a formula in a spreadsheet (OWASP "CSV
+# injection"), a control or format character (tab, line break, right-to-left override) garbles lists and files.
+_NAME_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _union_name_errors(union: Union) -> list[FieldError]:
+    """The name is printable text, not a formula, and no other union of the same federation tree bears it
+    (reports list unions by name; two alike could not be told apart)."""
+    name = union.name
+    if name.startswith(_NAME_FORMULA_START):
+        return [FieldError("name", "formula_start", str(_("工会名称不能以 = + - @ 开头。")))]
+    if any(unicodedata.category(character) in ("Cc", "Cf") for character in name):
+        return [FieldError("name", "control_character", str(_("工会名称不能包含换行、制表符等控制字符。")))]
+    path = union.node_path or (union.parent_node.path if union.parent_node_id else "")
+    root = "/" + path.strip("/").split("/")[0] + "/" if path.strip("/") else path
+    same = Union.objects.filter(name=name, node_path__startswith=root)
+    if union.pk is not None:
+        same = same.exclude(pk=union.pk)
+    if root and same.exists():
+        return [FieldError("name", "unique", str(_("本总工会下已有同名的基层工会，请使用全称或加以区分。")))]
+    return []
 
 
 def _union_integrity_errors(union: Union, host: str) -> list[FieldError]:

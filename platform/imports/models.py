@@ -48,7 +48,8 @@ class ImportJob(models.Model):
     # error file with that reason; counted in neither accepted nor rejected rows).
     transfers_requested = models.PositiveIntegerField(_("会员组织关系接转申请数"), default=0)
     committed_batches = models.PositiveIntegerField(default=0)
-    error_file_key = models.CharField(_("错误文件存储键"), max_length=512, blank=True)
+    # When the rejected rows were deleted after the retention period (imports.rejections.rejections_purge).
+    rejections_purged_at = models.DateTimeField(_("错误行清除时间"), null=True, blank=True)
     error_code = models.CharField(max_length=40, blank=True)
     error_message = models.TextField(_("失败原因"), blank=True)
     # Who started it (named user so per-user data checks recognise the column).
@@ -86,11 +87,16 @@ class ImportJob(models.Model):
 
 
 class ImportRejection(models.Model):
-    """One rejected row of a job: its original cells and the reasons (in Chinese). Written with its batch."""
+    """One rejected row of a job: its cells and the reasons (in Chinese). Written with its batch.
+
+    Identity numbers are masked in `values`; the cells they were in are kept encrypted in `id_number_encrypted`
+    (imports.rejections). Deleted after the retention period."""
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rejections")
     row_number = models.PositiveIntegerField(_("行号"))
     values = models.JSONField(default=list)
+    # {"cell index": original text} of the masked cells, JSON encrypted like members' identity numbers.
+    id_number_encrypted = models.TextField(blank=True, default="", editable=False)
     reason = models.TextField(_("错误原因"))
 
     class Meta:

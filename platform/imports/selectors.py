@@ -7,8 +7,9 @@ from django.db.models import QuerySet
 from accounts.access import AccessDenied, Actor
 from files.selectors import file_download_url
 
-from .models import ExportJob, ImportJob, ImportStatus
+from .models import ExportJob, ImportJob
 from .registry import importer_get
+from .rejections import error_file_link
 
 DOWNLOAD_SECONDS = 300
 
@@ -53,13 +54,10 @@ def import_job_list(*, union=None, node=None) -> QuerySet[ImportJob]:
     return jobs.filter(node=node).order_by("-id")
 
 
-def import_job_error_file_url(job: ImportJob) -> str | None:
-    """Download URL of the rejected rows (XLSX with the error column), once the job is done and had any."""
-    if job.status != ImportStatus.DONE or not job.error_file_key:
-        return None
-    return file_download_url(
-        key=job.error_file_key, expires=DOWNLOAD_SECONDS, download_name=f"导入错误行-{job.pk}.xlsx"
-    )
+def import_job_error_file_url(job: ImportJob, actor: Actor) -> str | None:
+    """Link to the rejected rows (XLSX with the error column) for this actor, once the job is done and had any.
+    The file is built at download time, identity numbers in full only for the uploader and the union's admins."""
+    return error_file_link(job, actor)
 
 
 def export_job_download_url(job: ExportJob) -> str | None:

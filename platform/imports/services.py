@@ -22,19 +22,18 @@ from files.keys import federation_file_key, tenant_file_key
 from files.selectors import file_read
 from files.services import file_store
 from unionhub.errors import DomainValidationError, ServiceUnavailable
+from unionhub.spreadsheets import export_xlsx
 
 from .models import ExportJob, ExportStatus, ImportJob, ImportRejection, ImportStatus
 from .registry import NODE, TENANT, CellError, Importer, importer_get
+from .rejections import rejection_new
 from .tabular import TableError, is_formula, map_headers, open_table
-from .xlsx import export_xlsx
 
 logger = logging.getLogger("unionhub.imports")
 
 # A failure worth running the job again for (the run stopped mid-way); other failure codes are final.
 INTERRUPTED = "interrupted"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ERROR_COLUMN = "错误原因"
-ROW_NUMBER_COLUMN = "原行号"
 
 
 class _Superseded(Exception):
@@ -271,10 +270,10 @@ class _Run:
                 clean, errors = self.importer.validate(row, self.ctx)
             if errors:
                 rejected.append(
-                    ImportRejection(
+                    rejection_new(
                         job_id=self.job.pk,
                         row_number=number,
-                        values=cells,
+                        cells=cells,
                         reason="；".join(str(e) for e in errors),
                     )
                 )
@@ -298,9 +297,7 @@ class _Run:
             for i, outcome in sorted(outcomes.items()):
                 number, cells = accepted_cells[i]
                 rejected.append(
-                    ImportRejection(
-                        job_id=self.job.pk, row_number=number, values=cells, reason=outcome.reason
-                    )
+                    rejection_new(job_id=self.job.pk, row_number=number, cells=cells, reason=outcome.reason)
                 )
             if rejected:
                 ImportRejection.objects.bulk_create(rejected)
@@ -316,32 +313,12 @@ class _Run:
         self.job.committed_batches = index + 1
 
 
-def _error_rows(job: ImportJob, width: int):
-    rejections = ImportRejection.objects.filter(job_id=job.pk).order_by("row_number")
-    for values, reason, number in rejections.values_list("values", "reason", "row_number").iterator(2000):
-        cells = list(values[:width]) + [""] * max(width - len(values), 0)
-        yield [*cells, reason, number]
-
-
 def _finish(job: ImportJob, importer: Importer) -> None:
     job.refresh_from_db()
-    error_key = ""
-    if job.rejected_rows or job.transfers_requested:
-        header = list(job.headers)
-        content = export_xlsx(
-            [*header, ERROR_COLUMN, ROW_NUMBER_COLUMN], _error_rows(job, len(header)), sheet_title="错误行"
-        )
-        # Deterministic key: finishing again (a retry) replaces the same object.
-        error_key = _file_key(job, "imports", [job.pk, "errors"], f"导入错误行-{job.pk}.xlsx")
-        file_store(key=error_key, content=content, content_type=XLSX_CONTENT_TYPE)
+    # No error file is stored: it is built from the (masked, encrypted) rejections for each download
+    # (imports.rejections), so identity numbers never sit in clear in the file store.
     with transaction.atomic():
-        _update(
-            job,
-            status=ImportStatus.DONE,
-            total_rows=job.processed_rows,
-            error_file_key=error_key,
-            finished_at=timezone.now(),
-        )
+        _update(job, status=ImportStatus.DONE, total_rows=job.processed_rows, finished_at=timezone.now())
     logger.info("import job %s done: %s accepted, %s rejected", job.pk, job.accepted_rows, job.rejected_rows)
 
 

@@ -146,11 +146,12 @@ def _write_table(sheet, table: Table, data: ReportData, styles: dict) -> None:
 
 def render_xlsx(data: ReportData) -> bytes:
     """The workbook: a cover sheet, then one sheet per statistical table."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.writer.excel import ExcelWriter
 
-    workbook = Workbook()
+    from unionhub.spreadsheets import new_workbook
+
+    workbook = new_workbook()  # formula-safe: a union's name is data, never a formula
     styles = _add_styles(workbook)
     cover = workbook.active
     cover.title = COVER_SHEET
@@ -234,13 +235,15 @@ def _padded(values: list, width: int) -> list:
 
 def _as_read_back(value):
     """A written value as openpyxl reads it back: numbers go through the file as "%.16g" text (so 100.0 comes
-    back as 100), an empty string is an empty cell."""
+    back as 100), an empty string is an empty cell, text as the formula-safe writer wrote it."""
+    from unionhub.spreadsheets import formula_safe
+
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)):
         text = f"{value:.16g}"
         return float(text) if any(mark in text for mark in ".eE") else int(text)
-    return value
+    return formula_safe(value)
 
 
 def _json_cell(value):

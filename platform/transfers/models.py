@@ -74,11 +74,18 @@ class TransferRequest(models.Model):
         verbose_name_plural = _("会员组织关系接转")
         ordering = ["-id"]
         constraints = [
-            # At most one open transfer per person (OR of equalities, see the membership models).
+            # One open request per person and destination union (OR of equalities, see the membership models):
+            # a request from a union the person never asked to join must not block the union they did ask.
+            models.UniqueConstraint(
+                fields=["id_hash", "destination_union"],
+                condition=Q(status="requested") | Q(status="released"),
+                name="transfer_one_open_per_destination",
+            ),
+            # The origin lets a person go to one union at a time.
             models.UniqueConstraint(
                 fields=["id_hash"],
-                condition=Q(status="requested") | Q(status="released"),
-                name="transfer_one_open_per_person",
+                condition=Q(status="released"),
+                name="transfer_one_released_per_person",
             ),
             models.CheckConstraint(
                 condition=~Q(origin_union=models.F("destination_union")), name="transfer_between_two_unions"

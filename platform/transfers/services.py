@@ -18,6 +18,11 @@ date (carried on the request as `original_join_date`) and dues paid-through date
 `effective_on` of the status-history rows at both ends and is named in their notes.
 
 Every service locks the transfer row first, so two concurrent decisions cannot both pass the status check.
+
+Several unions may ask for the same person at once (one open request per person and destination union): a request
+from a union the person never asked to join cannot block the one they did. The origin releases to one union at a
+time; accepting closes the others' requests. Requests do not expire: the origin rejects one it does not recognise
+(docs/membership.md).
 """
 
 from __future__ import annotations
@@ -60,20 +65,36 @@ def _check_open(transfer: TransferRequest) -> None:
         )
 
 
-def _check_open_slot(id_hash: str, field: str) -> None:
-    if TransferRequest.objects.filter(id_hash=id_hash, status__in=OPEN_STATUSES).exists():
-        raise _error(field, "transfer_open", _("该人员已有一笔正在办理的转接申请，请先处理该申请。"))
+def _transfer_open() -> str:
+    return _("该人员已有一笔正在办理的转接申请，请先处理该申请。")
+
+
+def _released_elsewhere() -> str:
+    return _("本工会已同意该会员转往其他工会，请等待对方接收或撤回后再办理。")
+
+
+def _check_open_slot(id_hash: str, field: str, *, destination_union: Union) -> None:
+    """One open request per person and destination: a second one from the same union is refused, requests from
+    other unions are not (whoever asks first must not block the union the person really wants to join)."""
+    if TransferRequest.objects.filter(
+        id_hash=id_hash, destination_union=destination_union, status__in=OPEN_STATUSES
+    ).exists():
+        raise _error(field, "transfer_open", _transfer_open())
+
+
+def _check_not_released(id_hash: str, field: str) -> None:
+    """The origin lets a person go to one union at a time."""
+    if TransferRequest.objects.filter(id_hash=id_hash, status=TransferStatus.RELEASED).exists():
+        raise _error(field, "transfer_open", _released_elsewhere())
 
 
 def _save_new(transfer: TransferRequest, field: str) -> TransferRequest:
-    # The partial unique index is the last word on "one open transfer per person" (two requests at once).
+    # The partial unique indexes are the last word (two requests at once).
     try:
         with transaction.atomic():
             transfer.save(force_insert=True)
     except IntegrityError:
-        raise _error(
-            field, "transfer_open", _("该人员已有一笔正在办理的转接申请，请先处理该申请。")
-        ) from None
+        raise _error(field, "transfer_open", _transfer_open()) from None
     return transfer
 
 
@@ -155,7 +176,8 @@ def transfer_request_send(
         member = _holding_member(origin_union, member_id, lock=True)
         if member is None:
             raise _error("member", "not_found", _("会员不存在，或已不在本工会会籍中（已转出、退会等）。"))
-        _check_open_slot(member.id_hash, "member")
+        _check_not_released(member.id_hash, "member")
+        _check_open_slot(member.id_hash, "member", destination_union=destination_union)
         now = timezone.now()
         transfer = TransferRequest(
             origin_union=origin_union,
@@ -189,7 +211,10 @@ def transfer_request_from_conflict(
     actor_id: int | None = None,
 ) -> TransferRequest:
     """The destination asks for a person who holds membership in another union (what `member_create` refused with
-    PersonActiveElsewhere). Waits for the origin to release it."""
+    PersonActiveElsewhere). Waits for the origin to release it.
+
+    The destination learns only that the person is a member elsewhere and that a request was sent: which union and
+    since when stay hidden from it until the origin releases (api.transfers.types); the origin sees who asked."""
     from people.identity import id_encrypt, id_hash, mask_id, parse_identity_number
 
     parsed = parse_identity_number(id_number)
@@ -215,7 +240,7 @@ def transfer_request_from_conflict(
             )
         employment_type = _check_employment_type(employment_type or origin_member.employment_type)
         branch_id = _check_destination_branch(destination_union, branch_id)
-        _check_open_slot(person_hash, "id_number")
+        _check_open_slot(person_hash, "id_number", destination_union=destination_union)
         transfer = TransferRequest(
             origin_union=origin_union,
             destination_union=destination_union,
@@ -234,6 +259,11 @@ def transfer_request_from_conflict(
             requested_by_id=actor_id,
         )
         return _save_new(transfer, "id_number")
+
+
+def transfer_requested_notice() -> str:
+    """What the destination is told when a person it registers is a member elsewhere: nothing about where."""
+    return _("此人已是其他工会会员，已发出会员组织关系接转申请，待原工会同意转出后即可接收。")
 
 
 @dataclass(frozen=True)
@@ -278,10 +308,15 @@ def transfer_release(*, transfer: TransferRequest, actor_id: int | None = None) 
         if transfer.status == TransferStatus.RELEASED:
             raise _error("id", "already_released", _("该转接申请已同意转出，等待转入工会接收。"))
         _check_still_at_origin(transfer)
+        _check_not_released(transfer.id_hash, "id")
         transfer.status = TransferStatus.RELEASED
         transfer.released_at = timezone.now()
         transfer.released_by_id = actor_id
-        transfer.save(update_fields=["status", "released_at", "released_by_id", "updated_at"])
+        try:
+            with transaction.atomic():  # a concurrent release of another request for the person
+                transfer.save(update_fields=["status", "released_at", "released_by_id", "updated_at"])
+        except IntegrityError:
+            raise _error("id", "transfer_open", _released_elsewhere()) from None
     return transfer
 
 
@@ -400,7 +435,23 @@ def transfer_accept(
 
         transfer.original_join_date = joined
         _transfer_mark_accepted(transfer, new_member_id=new_member.pk, on=today, actor_id=actor_id)
+        _close_other_requests(transfer, actor_id=actor_id)
     return transfer
+
+
+def _close_other_requests(transfer: TransferRequest, *, actor_id: int | None) -> None:
+    """Other unions' requests for the person could never be released now: close them, saying only that the
+    membership moved (not where)."""
+    TransferRequest.objects.filter(
+        id_hash=transfer.id_hash, origin_union_id=transfer.origin_union_id, status__in=OPEN_STATUSES
+    ).exclude(pk=transfer.pk).update(
+        status=TransferStatus.REJECTED,
+        rejected_by_side=TransferSide.ORIGIN,
+        reject_reason=str(_("该会员的会籍已转出，本申请自动关闭。")),
+        decided_at=timezone.now(),
+        decided_by_id=actor_id,
+        updated_at=timezone.now(),
+    )
 
 
 def _transfer_mark_accepted(

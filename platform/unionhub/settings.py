@@ -283,7 +283,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "jobs.assessment.titles_expire",
         "schedule": crontab(hour=16, minute=20),
     },
+    # Rejected import rows (they hold identity numbers) older than the retention period, at 03:30 Beijing time.
+    "import-rejections-purge": {
+        "task": "jobs.imports.rejections_purge_task",
+        "schedule": crontab(hour=19, minute=30),
+    },
 }
+# Text messages (one-time codes of the member appraisal): a dotted class path, see unionhub/sms.py.
+UNIONHUB_SMS_BACKEND = os.environ.get("UNIONHUB_SMS_BACKEND", "unionhub.sms.ConsoleSmsBackend")
+# Days an import's rejected rows (and so its error file) are kept; docs/security.md.
+UNIONHUB_IMPORT_REJECTION_RETENTION_DAYS = int(
+    os.environ.get("UNIONHUB_IMPORT_REJECTION_RETENTION_DAYS", "30")
+)
 
 # Cache: Redis when UNIONHUB_CACHE_URL is set (shared by all web processes, needed for the joining-link rate limits
 # to hold across processes), else per-process memory (development, tests).

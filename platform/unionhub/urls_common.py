@@ -7,6 +7,7 @@ from accounts.login import LoginView
 from api.views import graphql_view
 from drives.views import join_done, join_page
 from files.views import file_download
+from imports.views import import_error_file
 from selfassessment.views import appraisal_done, appraisal_page
 
 from .health import healthz
@@ -15,6 +16,8 @@ common_urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("graphql/", graphql_view, name="graphql"),
     path("files/download/<str:token>/", file_download, name="file-download"),
+    # An import's rejected rows, built per download for the user the link was issued to (imports.rejections).
+    path("imports/error-file/<str:token>/", import_error_file, name="import-error-file"),
     # Public joining form of a drive (answers on union hosts only; the token names the union).
     path("join/<str:token>/", join_page, name="join"),
     path("join/<str:token>/done/", join_done, name="join-done"),

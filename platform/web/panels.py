@@ -5,14 +5,13 @@ writes the same rows, so the three can never disagree."""
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
 from django.http import HttpResponse
 
-from imports.xlsx import formula_safe
+from unionhub.spreadsheets import csv_writer
 
 
 @dataclass
@@ -56,11 +55,11 @@ def cell(value) -> str:
 def panel_csv(panel: Panel, *, filename: str) -> HttpResponse:
     """The panel's table as CSV (UTF-8 with BOM so Excel and WPS open it as Chinese text; formula-safe cells)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([formula_safe(str(c)) for c in panel.columns])
+    writer = csv_writer(buffer)
+    writer.writerow([str(c) for c in panel.columns])
     for row in panel.rows:
-        # Numbers stay numbers (a negative one is no formula); text is made formula-safe.
-        writer.writerow([formula_safe(value) if isinstance(value, str) else cell(value) for value in row])
+        # Numbers stay numbers (a negative one is no formula); text is made formula-safe by the writer.
+        writer.writerow(["" if value is None else value for value in row])
     response = HttpResponse(
         ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
     )

@@ -30,12 +30,6 @@ def _already_decided() -> DomainValidationError:
     return DomainValidationError.single("id", "already_decided", _("该申请已处理，不能重复审核。"))
 
 
-def _duplicate_pending() -> DomainValidationError:
-    return DomainValidationError.single(
-        "id_number", "duplicate_pending", _("您已提交过入会申请，正在审核中，请耐心等待。")
-    )
-
-
 def join_link_check(*, token, union, client_address: str | None = None, rate_limit: bool = True) -> JoinLink:
     """Resolve a joining link for `union`'s host. Refused links still count against the address's rate limit."""
     try:
@@ -132,12 +126,14 @@ def application_submit(
 ) -> Application:
     """An applicant's request to join `union` through a drive's signed link (public: no account).
 
-    Checks, in order: the link (signature, end date, drive, union of the host), the rate limits, the fields, then
-    that the person is neither a member here nor already waiting for a decision here. Writes one Application.
-    A person holding membership in another union may apply; approval turns that into a transfer request.
+    Checks, in order: the link (signature, end date, drive, union of the host), the rate limits, the fields.
+    Writes one Application, and the answer is the same whether the person is new, already a member here or already
+    waiting for a decision: telling them apart would let anyone with an identity number learn whether that person
+    belongs to the union (issue 14). The officer sees the difference in the queue (`already_member`, annotated by
+    recruitment.selectors.application_list); a second submission while one is pending writes nothing and returns
+    the pending one. A person holding membership in another union may apply; approval turns that into a transfer
+    request.
     """
-    from membership.models import HOLDING_STATUSES, Member
-
     link = join_link_check(token=token, union=union, client_address=client_address)
     with in_union(union), transaction.atomic():
         clean = _clean_fields(
@@ -151,12 +147,9 @@ def application_submit(
         )
         identity = clean["identity"]
         person = id_hash(identity.number)
-        if Member.objects.filter(id_hash=person, status__in=list(HOLDING_STATUSES)).exists():
-            raise DomainValidationError.single(
-                "id_number", "already_member", _("您已是本工会会员，无需重复申请。")
-            )
-        if Application.objects.filter(id_hash=person, status=ApplicationStatus.PENDING).exists():
-            raise _duplicate_pending()
+        pending = Application.objects.filter(id_hash=person, status=ApplicationStatus.PENDING).first()
+        if pending is not None:
+            return pending  # nothing new to decide; the answer is the same as for a first submission
         application = Application(
             drive_id=link.drive.pk,
             branch_id=clean["branch_id"],
@@ -172,9 +165,9 @@ def application_submit(
         try:
             with transaction.atomic():
                 application.save()
-        except IntegrityError as exc:  # a concurrent submission for the same person won
+        except IntegrityError as exc:  # a concurrent submission for the same person won: the same answer
             if "application_one_pending_per_person" in str(exc):
-                raise _duplicate_pending() from exc
+                return Application.objects.get(id_hash=person, status=ApplicationStatus.PENDING)
             raise
     return application
 

@@ -137,6 +137,22 @@ class AppraisalVoter(models.Model):
         ]
 
 
+class AppraisalCode(models.Model):
+    """A one-time code sent by text message to a member's phone (rounds verifying by SMS): its keyed hash only,
+    so whoever reads the database or the admin pages cannot answer for the member."""
+
+    survey = models.ForeignKey(AppraisalSurvey, on_delete=models.CASCADE, related_name="+", db_index=False)
+    person_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "person_hash"], name="appraisal_code_one_per_member"),
+        ]
+
+
 class Overall(models.TextChoices):
     SATISFIED = "satisfied", _("满意")
     BASIC = "basic", _("基本满意")

@@ -420,6 +420,56 @@ def _already_responded() -> DomainValidationError:
     )
 
 
+def _respondent(participant, survey, *, name: str, identity):
+    """(member, person hash) of the active member of the participant's unit with this name and identity number
+    who has not responded yet; one answer for "no such member", "wrong name" and "other branch"."""
+    from membership.models import Member, MemberStatus
+    from people.identity import id_hash
+
+    person = id_hash(identity.number)
+    member = Member.objects.filter(id_hash=person, status=MemberStatus.ACTIVE).first()
+    in_unit = member is not None and (
+        not participant.branch_id or _active_members(participant).filter(pk=member.pk).exists()
+    )
+    if not in_unit or " ".join(member.name.split()) != name:
+        raise DomainValidationError.single(
+            "id_number",
+            "not_member",
+            _("未找到与您填写的姓名和身份证号码相符的在册会员，请核对后重试。"),
+        )
+    if AppraisalVoter.objects.filter(survey=survey, person_hash=person).exists():
+        raise _already_responded()
+    return member, person
+
+
+def _by_sms(participant) -> bool:
+    from assessment.models import AppraisalVerification
+
+    return participant.round.appraisal_verification == AppraisalVerification.SMS
+
+
+def appraisal_code_send(
+    *, token: str, union, name: str, id_number: str, client_address: str | None = None
+) -> str:
+    """Text a one-time code to the phone on record of the member with this name and identity number (rounds
+    verifying by SMS, see codes.py). Returns the phone number masked, for the page to say where it went."""
+    from people.identity import parse_identity_number
+
+    from .codes import code_send
+
+    _link, participant, survey = appraisal_link_check(token=token, union=union, client_address=client_address)
+    if not _by_sms(participant):
+        raise DomainValidationError.single("code", "not_needed", _("本次会员评家无需短信验证码。"))
+    with in_union(union), transaction.atomic():
+        name = " ".join(str(name or "").split())
+        if not name:
+            raise DomainValidationError.single("name", "required", _("请填写姓名。"))
+        member, person = _respondent(
+            participant, survey, name=name, identity=parse_identity_number(id_number)
+        )
+        return code_send(survey=survey, person_hash=person, phone=member.phone, union_name=union.name)
+
+
 def appraisal_submit(
     *,
     token: str,
@@ -429,32 +479,23 @@ def appraisal_submit(
     overall: str,
     ratings: Mapping[str, object],
     client_address: str | None = None,
+    code: str = "",
 ) -> AppraisalSurvey:
     """One member's appraisal through the signed link (public: no account). The respondent must be an active
-    member of the union (of the branch or below it for a 职工小家) whose name and identity number match; one
-    response per member per survey. Writes a voter row and an unlinked ballot, and counts the response on the
-    public row and its live facts, all in one transaction."""
+    member of the union (of the branch or below it for a 职工小家) whose name and identity number match and, when
+    the round verifies by SMS, type the code sent to the member's phone (`appraisal_code_send`); one response per
+    member per survey. Writes a voter row and an unlinked ballot, and counts the response on the public row and its
+    live facts, all in one transaction."""
     from assessment.services.rounds import participant_appraisal_add
-    from membership.models import Member, MemberStatus
-    from people.identity import id_hash
+
+    from .codes import code_check
 
     _link, participant, survey = appraisal_link_check(token=token, union=union, client_address=client_address)
     with in_union(union), transaction.atomic():
         clean = _clean_answers(name=name, id_number=id_number, overall=overall, ratings=ratings)
-        person = id_hash(clean["identity"].number)
-        member = Member.objects.filter(id_hash=person, status=MemberStatus.ACTIVE).first()
-        in_unit = member is not None and (
-            not participant.branch_id or _active_members(participant).filter(pk=member.pk).exists()
-        )
-        if not in_unit or " ".join(member.name.split()) != clean["name"]:
-            # One answer for "no such member", "wrong name" and "other branch": nothing to probe.
-            raise DomainValidationError.single(
-                "id_number",
-                "not_member",
-                _("未找到与您填写的姓名和身份证号码相符的在册会员，请核对后重试。"),
-            )
-        if AppraisalVoter.objects.filter(survey=survey, person_hash=person).exists():
-            raise _already_responded()
+        _member, person = _respondent(participant, survey, name=clean["name"], identity=clean["identity"])
+        if _by_sms(participant):
+            code_check(survey=survey, person_hash=person, code=code)
         try:
             with transaction.atomic():
                 AppraisalVoter.objects.create(survey=survey, person_hash=person, responded_at=timezone.now())

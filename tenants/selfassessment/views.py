@@ -17,7 +17,7 @@ from .links import invalid_link
 from .models import AREAS, RATING_MAX, RATING_MIN, Overall
 
 TOKEN_ERROR_STATUS = {"invalid_token": 404, "expired_token": 410, "not_started": 403, "round_closed": 410}
-FORM_FIELDS = ("name", "id_number", "overall", *AREAS)
+FORM_FIELDS = ("name", "id_number", "code", "overall", *AREAS)
 RATING_CHOICES = [(str(n), str(n)) for n in range(RATING_MAX, RATING_MIN - 1, -1)]
 
 
@@ -26,6 +26,7 @@ class AppraisalForm(forms.Form):
 
     name = forms.CharField(label=_("姓名"), required=False)
     id_number = forms.CharField(label=_("身份证号码"), required=False)
+    code = forms.CharField(label=_("短信验证码"), required=False)
     overall = forms.ChoiceField(
         label=_("您对本工会“职工之家”建设的总体评价"),
         choices=Overall.choices,
@@ -41,6 +42,9 @@ class AppraisalForm(forms.Form):
             )
         self.fields["name"].widget.attrs.update({"autocomplete": "name", "maxlength": "50"})
         self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "maxlength": "24"})
+        self.fields["code"].widget.attrs.update(
+            {"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6"}
+        )
 
     def rating_fields(self):
         return [self[area] for area in AREAS]
@@ -72,7 +76,7 @@ def _resolve(request, token, *, rate_limit: bool):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def appraisal_page(request, token: str):
-    from .services import appraisal_submit
+    from .services import appraisal_code_send, appraisal_submit
 
     try:
         union, participant = _resolve(request, token, rate_limit=False)
@@ -84,7 +88,18 @@ def appraisal_page(request, token: str):
     form = AppraisalForm(request.POST)
     form.is_valid()  # fills cleaned_data; the rules are the service's
     data = {key: request.POST.get(key, "") for key in FORM_FIELDS}
+    sent_to = ""
     try:
+        if request.POST.get("action") == "send_code":
+            sent_to = appraisal_code_send(
+                token=token,
+                union=union,
+                name=data["name"],
+                id_number=data["id_number"],
+                client_address=client_ip(request),
+            )
+            form.errors.clear()
+            return render(request, "appraisal/form.html", _context(union, participant, form, sent_to=sent_to))
         appraisal_submit(
             token=token,
             union=union,
@@ -93,6 +108,7 @@ def appraisal_page(request, token: str):
             overall=data["overall"],
             ratings={area: data[area] for area in AREAS},
             client_address=client_ip(request),
+            code=data["code"],
         )
     except DomainValidationError as exc:
         if any(e.field == "token" for e in exc.errors):
@@ -105,8 +121,17 @@ def appraisal_page(request, token: str):
     return redirect("appraisal-done", token=token)
 
 
-def _context(union, participant, form) -> dict:
-    return {"union": union, "participant": participant, "round": participant.round, "form": form}
+def _context(union, participant, form, *, sent_to: str = "") -> dict:
+    from assessment.models import AppraisalVerification
+
+    return {
+        "union": union,
+        "participant": participant,
+        "round": participant.round,
+        "form": form,
+        "by_sms": participant.round.appraisal_verification == AppraisalVerification.SMS,
+        "code_sent_to": sent_to,
+    }
 
 
 @never_cache

@@ -54,6 +54,13 @@ def read_xlsx(content: bytes) -> list[list]:
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
+def error_file(job) -> bytes:
+    """The job's error file as its uploader gets it (identity numbers in full)."""
+    from imports.rejections import error_file_content
+
+    return error_file_content(job, full=True)
+
+
 def run_import(union, filename: str, content: bytes, kind: str = "branches"):
     """Create the job as the API does and run the task function directly; returns the finished job."""
     from imports.services import import_job_create

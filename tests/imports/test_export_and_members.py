@@ -6,14 +6,14 @@ import io
 
 from openpyxl import load_workbook
 
-from tests.imports.conftest import BRANCH_HEADER, branches, read_xlsx, run_import, xlsx_bytes
+from tests.imports.conftest import BRANCH_HEADER, branches, error_file, read_xlsx, run_import, xlsx_bytes
 
 MEMBER_HEADER = ["姓名", "身份证号码", "手机号", "用工类型", "所在分会", "入会日期", "民族", "会员证号"]
 
 
 def test_export_xlsx_never_writes_a_formula_and_keeps_numbers():
     from imports.tabular import is_formula
-    from imports.xlsx import export_xlsx, formula_safe
+    from unionhub.spreadsheets import export_xlsx, formula_safe
 
     dangerous = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1"]
     content = export_xlsx(["名称", "人数"], [[text, 3] for text in dangerous] + [["普通分会", 12]])
@@ -85,9 +85,7 @@ def test_members_import_with_branch_lookup_and_row_errors(union):
     assert job.status == "done", job.error_message
     assert (job.accepted_rows, job.rejected_rows) == (2, 3)
 
-    from files.selectors import file_read
-
-    errors = {row[-1]: row[-2] for row in read_xlsx(file_read(key=job.error_file_key))[1:]}
+    errors = {row[-1]: row[-2] for row in read_xlsx(error_file(job))[1:]}
     assert set(errors) == {4, 5, 6}
     assert errors[4].startswith("身份证号码：")
     assert "与第3行重复（身份证号码相同）" in errors[5]

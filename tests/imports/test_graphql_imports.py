@@ -64,7 +64,9 @@ def _run_sent_tasks(callbacks) -> None:
 def _download(url: str) -> bytes:
     response = Client().get(url)  # the signed link is the authorisation, like a presigned S3 URL
     assert response.status_code == 200
-    return b"".join(response.streaming_content)
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
 
 
 def test_import_with_base64_then_progress_counts_and_error_file(

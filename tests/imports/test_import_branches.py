@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.imports.conftest import BRANCH_HEADER, branches, csv_bytes, read_xlsx, run_import, xlsx_bytes
+from tests.imports.conftest import (
+    BRANCH_HEADER,
+    branches,
+    csv_bytes,
+    error_file,
+    read_xlsx,
+    run_import,
+    xlsx_bytes,
+)
 
 MB = 1024 * 1024
 
@@ -20,9 +28,8 @@ def _branch_count(union) -> int:
 
 def _error_rows(job) -> dict[int, str]:
     """{original row number: reason} read back from the stored error file with openpyxl."""
-    from files.selectors import file_read
 
-    rows = read_xlsx(file_read(key=job.error_file_key))
+    rows = read_xlsx(error_file(job))
     assert rows[0] == [*BRANCH_HEADER, "错误原因", "原行号"]
     return {row[-1]: row[-2] for row in rows[1:]}
 
@@ -178,9 +185,7 @@ def test_formula_cells_reject_their_row_and_are_never_evaluated(union):
 
     from openpyxl import load_workbook
 
-    from files.selectors import file_read
-
-    sheet = load_workbook(BytesIO(file_read(key=job.error_file_key))).worksheets[0]
+    sheet = load_workbook(BytesIO(error_file(job))).worksheets[0]
     assert sheet["A2"].value == "'=1+1" and sheet["A2"].data_type == "s"
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context, tenant_context
 
-from tests.imports.conftest import read_xlsx, run_import, xlsx_bytes
+from tests.imports.conftest import error_file, read_xlsx, run_import, xlsx_bytes
 from tests.membership.helpers import make_id, member_kwargs
 
 MEMBER_HEADER = ["姓名", "身份证号码", "手机号", "用工类型", "所在分会", "入会日期", "民族", "会员证号"]
-TRANSFER_REASON = "该人员已在其他工会，已生成会员组织关系接转申请"
+TRANSFER_REASON = "此人已是其他工会会员，已发出会员组织关系接转申请，待原工会同意转出后即可接收。"
 
 
 @pytest.fixture
@@ -29,9 +29,8 @@ def _members(union) -> dict[str, object]:
 
 
 def _errors(job) -> dict[int, str]:
-    from files.selectors import file_read
 
-    return {row[-1]: row[-2] for row in read_xlsx(file_read(key=job.error_file_key))[1:]}
+    return {row[-1]: row[-2] for row in read_xlsx(error_file(job))[1:]}
 
 
 def _person_union(number):

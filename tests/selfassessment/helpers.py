@@ -75,7 +75,17 @@ def make_standard(issuer, *, name="示范县职工之家建设标准（2026版�
     return standard
 
 
-def make_round(organiser, *, standard=None, name="2026年度职工之家考核", self_due=None, appraisal_due=None):
+def make_round(
+    organiser,
+    *,
+    standard=None,
+    name="2026年度职工之家考核",
+    self_due=None,
+    appraisal_due=None,
+    appraisal_verification="identity",
+):
+    """An open round. Respondents answer by name and identity number unless `appraisal_verification="sms"`
+    (tests/selfassessment/test_appraisal_sms.py covers SMS rounds)."""
     from assessment.models import Round
 
     now = timezone.now()
@@ -88,6 +98,7 @@ def make_round(organiser, *, standard=None, name="2026年度职工之家考核",
         appraisal_due=appraisal_due or now + timedelta(days=30),
         inspection_due=now + timedelta(days=60),
         reference_date=timezone.localdate(),
+        appraisal_verification=appraisal_verification,
     )
 
 

@@ -25,7 +25,10 @@ def selfassessment_audit_objects(union, *, county) -> tuple[list[str], dict]:
       appraisalOpen opens its appraisal;
     - a branch's 职工小家 whose appraisal is already open, with a member: appraisalSubmit answers it through the
       "appraisalToken", "respondentName" and "respondentIdNumber" hints (not IDs, so hinted for the audit run only).
+      The round verifies respondents by SMS: a code was texted to the member before the walk (the "smsCode" hint).
     """
+    from django.test import override_settings
+
     from api.core.ids import to_tenant_global_id
     from membership.services import member_create
     from organisation.models import Branch
@@ -33,7 +36,7 @@ def selfassessment_audit_objects(union, *, county) -> tuple[list[str], dict]:
     from selfassessment.services import ScoreInput, appraisal_open, self_scores_save
     from tests.membership.helpers import make_id, member_kwargs
 
-    round_ = make_round(county, name="审计职工之家考核")
+    round_ = make_round(county, name="审计职工之家考核", appraisal_verification="sms")
     home = add_participant(round_, union)
     with schema_context(union.schema_name):
         branch = Branch.objects.create(name="审计评家分会")
@@ -50,6 +53,29 @@ def selfassessment_audit_objects(union, *, county) -> tuple[list[str], dict]:
     number = make_id()
     member_create(union=union, **member_kwargs(name="审计评家会员", id_number=number, branch=branch.pk))
     appraisal_open(union=union, participant=small_home)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from people.identity import id_hash
+    from selfassessment.codes import code_send
+    from selfassessment.models import AppraisalSurvey
+    from unionhub.sms import LocmemSmsBackend
+
+    # Dated 20 minutes ahead, so however long the walk takes to reach appraisalCodeSend, that call finds a code
+    # "just sent", sends none, and the hinted code stays valid for appraisalSubmit.
+    with (
+        schema_context(union.schema_name),
+        override_settings(UNIONHUB_SMS_BACKEND="unionhub.sms.LocmemSmsBackend"),
+    ):
+        code_send(
+            survey=AppraisalSurvey.objects.get(participant_id=small_home.pk),
+            person_hash=id_hash(number),
+            phone=member_kwargs()["phone"],
+            union_name=union.name,
+            now=timezone.now() + timedelta(minutes=20),
+        )
+    code = sms_code(LocmemSmsBackend.outbox[-1].text)
     ids = [
         to_global_id("RoundParticipant", home.pk),
         to_global_id("RoundParticipant", small_home.pk),
@@ -60,8 +86,16 @@ def selfassessment_audit_objects(union, *, county) -> tuple[list[str], dict]:
         "appraisalToken": lambda: appraisal_token(participant=small_home),
         "respondentName": lambda: "审计评家会员",
         "respondentIdNumber": lambda: number,
+        "smsCode": lambda: code,
     }
     return ids, hints
+
+
+def sms_code(text: str) -> str:
+    """The six-digit code of an appraisal text message."""
+    import re
+
+    return re.search(r"验证码为(\d{6})", text).group(1)
 
 
 def selfassessment_victim_objects(*, union, county) -> tuple[list[str], list[str]]:

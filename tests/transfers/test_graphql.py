@@ -29,7 +29,7 @@ CANCEL = f"""mutation($id: ID!) {{
     transferCancel(id: $id) {{ errors {{ field code message }} transfer {{ {TRANSFER_FIELDS} }} }} }}"""
 LIST = f"""query($direction: TransferDirection, $status: TransferStatus) {{
     transfers(direction: $direction, status: $status) {{ totalCount edges {{ node {{ {TRANSFER_FIELDS} }} }} }} }}"""
-NODE = "query($id: ID!) { node(id: $id) { ... on TransferRequest { id status name } } }"
+NODE = "query($id: ID!) { node(id: $id) { ... on TransferRequest { id status name originUnionName } } }"
 
 
 def host(union):
@@ -100,7 +100,8 @@ def test_request_release_accept_through_the_api(world, join):
         "IN",
         "DESTINATION",
     )
-    assert asked["originUnionName"] == world.origin.name and asked["employmentType"] == "agency"
+    # Until the origin releases the person, the destination is not told which union they belong to.
+    assert asked["originUnionName"] is None and asked["employmentType"] == "agency"
     assert asked["idNumberMasked"].count("*") == 8 and number not in json.dumps(asked)
     assert asked["destinationBranch"] == branch_id and asked["member"] is None
 
@@ -122,6 +123,8 @@ def test_request_release_accept_through_the_api(world, join):
 
     released = ok(gql(world.origin_admin, host(world.origin), RELEASE, id=asked["id"]))
     assert released["status"] == "RELEASED" and released["releasedAt"]
+    seen = gql(world.dest_admin, host(world.destination), NODE, id=asked["id"])["node"]
+    assert seen["originUnionName"] == world.origin.name
     assert error_codes(gql(world.origin_admin, host(world.origin), ACCEPT, id=asked["id"])) == [
         ("id", "wrong_side")
     ]

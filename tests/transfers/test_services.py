@@ -340,22 +340,26 @@ def test_only_the_requester_cancels_and_only_while_open(world, join):
     assert again.status == "requested"
 
 
-def test_one_open_transfer_per_person(world, join):
+def test_one_open_request_per_union_and_one_release_per_person(world, join):
     from transfers.models import TransferRequest
-    from transfers.services import transfer_request_from_conflict, transfer_request_send
+    from transfers.services import transfer_release, transfer_request_from_conflict, transfer_request_send
 
     number = make_id()
     member = join(world.origin, id_number=number)
-    transfer_request_from_conflict(destination_union=world.destination, id_number=number, name="吴十")
+    asked = transfer_request_from_conflict(destination_union=world.destination, id_number=number, name="吴十")
     with pytest.raises(DomainValidationError) as exc_info:
-        transfer_request_send(
-            origin_union=world.origin, member_id=member.pk, destination_union=world.stranger
-        )
-    assert _code(exc_info) == ("member", "transfer_open")
-    with pytest.raises(DomainValidationError) as exc_info:
-        transfer_request_from_conflict(destination_union=world.stranger, id_number=number, name="吴十")
+        transfer_request_from_conflict(destination_union=world.destination, id_number=number, name="吴十")
     assert _code(exc_info) == ("id_number", "transfer_open")
-    assert TransferRequest.objects.count() == 1
+    # Another union's pending request does not block the origin sending the member elsewhere ...
+    sent = transfer_request_send(
+        origin_union=world.origin, member_id=member.pk, destination_union=world.stranger
+    )
+    assert sent.status == "released"
+    # ... but the origin lets the person go to one union at a time.
+    with pytest.raises(DomainValidationError) as exc_info:
+        transfer_release(transfer=asked)
+    assert _code(exc_info) == ("id", "transfer_open")
+    assert TransferRequest.objects.count() == 2
 
 
 def test_requests_that_make_no_sense_are_refused(world, join):

@@ -28,3 +28,11 @@ def export_job_run_task(job_id: int) -> dict | None:
 
     job = export_job_run(job_id=job_id)
     return None if job is None else {"status": job.status, "rows": job.row_count}
+
+
+@app.task(name="jobs.imports.rejections_purge_task")
+def rejections_purge_task() -> int:
+    """Beat, daily: delete rejected import rows past UNIONHUB_IMPORT_REJECTION_RETENTION_DAYS (idempotent)."""
+    from imports.rejections import rejections_purge
+
+    return rejections_purge()

@@ -30,6 +30,9 @@ StandardStatusEnum = enum_from_choices(models.StandardStatus, "Draft or publishe
 ScoringMethodEnum = enum_from_choices(models.ScoringMethod, "How an item is scored.")
 GradeCodeEnum = enum_from_choices(models.GradeCode, "A grade: 合格/先进/模范 职工之家 or one to five stars.")
 RoundStatusEnum = enum_from_choices(models.RoundStatus, "Where a round stands.")
+AppraisalVerificationEnum = enum_from_choices(
+    models.AppraisalVerification, "How member-appraisal respondents prove to be the member."
+)
 TitleStatusEnum = enum_from_choices(models.TitleStatus, "Whether a title is still held.")
 TitleEventKindEnum = enum_from_choices(models.TitleEventKind, "What happened to a title.")
 FundingFormulaEnum = enum_from_choices(models.FundingFormula, "How a subsidy pool is split.")
@@ -407,6 +410,7 @@ class AssessmentRound(ModelNode):
     reference_date = graphene.Date(
         required=True, description="Figures (staff count) are taken as of this date."
     )
+    appraisal_verification = graphene.Field(AppraisalVerificationEnum, required=True)
     status = graphene.Field(RoundStatusEnum, required=True)
     scored_at = graphene.DateTime()
     notice_starts_on = graphene.Date(description="公示 period, once the results are posted.")

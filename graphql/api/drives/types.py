@@ -208,10 +208,28 @@ class Application(ModelNode):
         description="Global id of the transfer request when the person held membership elsewhere."
     )
     created_at = graphene.DateTime(required=True)
+    already_member = graphene.Boolean(
+        required=True,
+        description="The person holds membership in this union (the applicant is not told; approve would refuse).",
+    )
 
     @staticmethod
     def resolve_drive(root, info):
         return info.context.loader(VisibleDriveLoader).load(root.drive_id)
+
+    @staticmethod
+    def resolve_already_member(root, info):
+        known = getattr(root, "already_member", None)
+        if known is not None:  # annotated by the queue's query
+            return known
+        from recruitment.selectors import with_already_member
+
+        return (
+            with_already_member(type(root).objects.filter(pk=root.pk))
+            .values_list("already_member", flat=True)
+            .first()
+            or False
+        )
 
     @staticmethod
     def resolve_employment_type_label(root, info):

@@ -115,7 +115,7 @@ class ImportJob(ModelNode):
 
     @staticmethod
     def resolve_error_file_url(root, info):
-        return _absolute(info, selectors.import_job_error_file_url(root))
+        return _absolute(info, selectors.import_job_error_file_url(root, info.context.actor))
 
 
 class ImportJobConnection(CountableConnection):

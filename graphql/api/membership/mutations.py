@@ -13,7 +13,7 @@ from membership import services
 from membership.expulsion import expulsion_decide, expulsion_file, expulsion_open
 from membership.withdrawal import member_talk_record, withdrawal_confirm, withdrawal_dismiss
 from people.identity import id_decrypt
-from transfers.services import member_create_or_request_transfer
+from transfers.services import member_create_or_request_transfer, transfer_requested_notice
 
 from .access import expulsion_case_for, member_for, proposal_for
 from .types import DuesPayment, ExpulsionCase, Member, MemberTalk, WithdrawalProposal
@@ -66,6 +66,9 @@ class MemberCreate(BaseMutation):
         "api.transfers.types.TransferRequest",
         description="Set instead of member when the person holds membership in another union.",
     )
+    notice = graphene.String(
+        description="With `transfer`: what to tell the officer (which union and since when stay with the origin)."
+    )
 
     @classmethod
     def perform(cls, info, context, input):
@@ -83,7 +86,8 @@ class MemberCreate(BaseMutation):
             card_number=input.get("card_number"),
             actor_id=_actor_id(context),
         )
-        return {"member": result.member, "transfer": result.transfer}
+        notice = transfer_requested_notice() if result.transfer is not None else None
+        return {"member": result.member, "transfer": result.transfer, "notice": notice}
 
 
 class MemberUpdateInput(graphene.InputObjectType):

@@ -207,6 +207,9 @@ class AppraisalInput(graphene.InputObjectType):
     rating_democracy = graphene.Int(required=True, description=f"1-5: {AREAS['democracy']}")
     rating_services = graphene.Int(required=True, description=f"1-5: {AREAS['services']}")
     rating_activities = graphene.Int(required=True, description=f"1-5: {AREAS['activities']}")
+    sms_code = graphene.String(
+        description="The one-time code texted to the member's phone (rounds verifying by SMS; appraisalCodeSend)."
+    )
 
 
 class AppraisalSubmit(BaseMutation):
@@ -225,6 +228,7 @@ class AppraisalSubmit(BaseMutation):
         "id_number": "respondentIdNumber",
         "name": "respondentName",
         "token": "appraisalToken",
+        "code": "smsCode",
         **{area: f"rating{area.capitalize()}" for area in AREAS},
     }
 
@@ -252,6 +256,7 @@ class AppraisalSubmit(BaseMutation):
             overall=getattr(overall, "value", overall),
             ratings={area: input.get(f"rating_{area}") for area in AREAS},
             client_address=client_ip(context.request),
+            code=input.get("sms_code") or "",
         )
         return {"survey": survey}
 
@@ -268,6 +273,53 @@ class AppraisalSubmit(BaseMutation):
         )
 
 
+class AppraisalCodeSend(BaseMutation):
+    """Text a one-time code to the phone on record of the member with this name and identity number, for an
+    appraisal round that verifies respondents by SMS (public, no login; rate-limited like appraisalSubmit). The
+    audit entry records that a code was sent, never to whom."""
+
+    class Arguments:
+        appraisal_token = graphene.String(required=True)
+        respondent_name = graphene.String(required=True)
+        respondent_id_number = graphene.String(required=True)
+
+    ok = graphene.Boolean(required=True)
+    phone_masked = graphene.String(description="Where the code went, masked (139****5678).")
+
+    login_required = False
+    error_field_names = AppraisalSubmit.error_field_names
+
+    @classmethod
+    def mutate(cls, root, info, **arguments):
+        # Public on the union's host: the signed token is the authority (see JoinByLink).
+        try:
+            with transaction.atomic():
+                result = cls.perform(info, info.context, **arguments)
+                cls.after_success(info, arguments, result)
+        except DomainValidationError as exc:
+            return cls(errors=errors_from_validation(exc, cls.error_field_names), ok=False)
+        return cls(errors=[], ok=True, phone_masked=result["phone_masked"])
+
+    @classmethod
+    def perform(cls, info, context, appraisal_token, respondent_name, respondent_id_number):
+        if context.union is None:
+            raise invalid_link()
+        phone_masked = services.appraisal_code_send(
+            token=appraisal_token,
+            union=context.union,
+            name=respondent_name,
+            id_number=respondent_id_number,
+            client_address=client_ip(context.request),
+        )
+        return {"phone_masked": phone_masked}
+
+    @classmethod
+    def after_success(cls, info, arguments: dict, result: dict) -> None:
+        audit_record(
+            actor=info.context.actor, operation=info.field_name, changes={}, union=info.context.union
+        )
+
+
 class SelfAssessmentMutations(graphene.ObjectType):
     self_assessment_save = SelfAssessmentSave.Field()
     self_assessment_evidence_upload = SelfAssessmentEvidenceUpload.Field()
@@ -275,6 +327,7 @@ class SelfAssessmentMutations(graphene.ObjectType):
     self_assessment_submit = SelfAssessmentSubmit.Field()
     # Open before submit: the audit walk relies on this order.
     appraisal_open = AppraisalOpen.Field()
+    appraisal_code_send = AppraisalCodeSend.Field()
     appraisal_submit = AppraisalSubmit.Field()
 
 

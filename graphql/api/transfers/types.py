@@ -40,6 +40,13 @@ def transfer_seen(context, global_id) -> models.TransferRequest:
     return transfer
 
 
+def _origin_withheld(transfer, info) -> bool:
+    """The destination asked for a person who is a member elsewhere: until the origin releases them, it learns only
+    that (issue 14: naming the union and the join date told any union where anyone was a member, and since when)."""
+    side = selectors.transfer_side(transfer, info.context.union)
+    return side == TransferSide.DESTINATION and transfer.released_at is None
+
+
 class TransferRequest(ModelNode):
     """A member moving from one union (origin) to another (destination): both unions see it, nobody else."""
 
@@ -52,7 +59,10 @@ class TransferRequest(ModelNode):
     status_label = graphene.String(required=True)
     direction = graphene.Field(TransferDirection, required=True, description="Relative to the host's union.")
     requested_by_side = graphene.Field(TransferSideEnum, required=True)
-    origin_union_name = graphene.String(required=True)
+    origin_union_name = graphene.String(
+        description="Null at the destination until the origin releases the person (which union they belong to is "
+        "the origin's to disclose)."
+    )
     destination_union_name = graphene.String(required=True)
     name = graphene.String(required=True, description="The person's name.")
     id_number_masked = graphene.String(required=True, description="Identity number, masked.")
@@ -68,7 +78,8 @@ class TransferRequest(ModelNode):
     rejected_by_side = graphene.Field(TransferSideEnum)
     reject_reason = graphene.String(required=True)
     original_join_date = graphene.Date(
-        description="When the person first joined; the destination member keeps it (membership is continuous)."
+        description="When the person first joined; the destination member keeps it (membership is continuous). "
+        "Null at the destination until the origin releases the person."
     )
     transfer_date = graphene.Date(description="When the transfer took effect (accepted transfers).")
 
@@ -87,7 +98,11 @@ class TransferRequest(ModelNode):
 
     @staticmethod
     def resolve_origin_union_name(root, info):
-        return root.origin_union.name
+        return None if _origin_withheld(root, info) else root.origin_union.name
+
+    @staticmethod
+    def resolve_original_join_date(root, info):
+        return None if _origin_withheld(root, info) else root.original_join_date
 
     @staticmethod
     def resolve_destination_union_name(root, info):

@@ -22,6 +22,7 @@ from unionhub.errors import DomainValidationError, FieldError
 
 from .. import facts
 from ..models import (
+    AppraisalVerification,
     Round,
     RoundParticipant,
     RoundStatus,
@@ -145,14 +146,20 @@ def round_open(
     units: Sequence[UnitRef],
     actor,
     reference_date=None,
+    appraisal_verification: str = AppraisalVerification.SMS,
 ) -> Round:
     """Open a round on a published standard issued by the organiser or a federation above it. Figures such as the
-    staff count are taken as of `reference_date` (default: today, or the inspection deadline if earlier)."""
+    staff count are taken as of `reference_date` (default: today, or the inspection deadline if earlier).
+    `appraisal_verification`: how member-appraisal respondents prove to be the member (models.AppraisalVerification)."""
     errors: list[FieldError] = []
     if reference_date is None and inspection_due:
         reference_date = min(timezone.localdate(), timezone.localdate(inspection_due))
     if reference_date and inspection_due and reference_date > timezone.localdate(inspection_due):
         errors.append(FieldError("reference_date", "after_inspection", _("基准日期不能晚于验收截止时间。")))
+    if appraisal_verification not in AppraisalVerification.values:
+        errors.append(
+            FieldError("appraisal_verification", "invalid_choice", _("请选择有效的会员评家身份核验方式。"))
+        )
     if not name or len(name) > 200:
         errors.append(FieldError("name", "required", _("请填写批次名称（不超过200个字）。")))
     if standard.status != StandardStatus.PUBLISHED:
@@ -186,6 +193,7 @@ def round_open(
             appraisal_due=appraisal_due,
             inspection_due=inspection_due,
             reference_date=reference_date,
+            appraisal_verification=appraisal_verification,
             created_by_id=_actor_id(actor),
         )
         RoundParticipant.objects.bulk_create(_participants_build(rnd, units, "units"))

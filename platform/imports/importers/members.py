@@ -37,7 +37,9 @@ TRANSFER_FLAG = "_transfer_from_union"
 
 
 def transfer_reason() -> str:
-    return _("该人员已在其他工会，已生成会员组织关系接转申请")
+    from transfers.services import transfer_requested_notice
+
+    return transfer_requested_notice()
 
 
 @dataclass

@@ -11,7 +11,7 @@ from api.core import ids
 from api.core.access import node_for, union_for
 from api.core.errors import field_not_found
 from api.core.mutations import BaseMutation
-from assessment.models import RoundParticipant
+from assessment.models import AppraisalVerification, RoundParticipant
 from assessment.services.results import (
     objection_record,
     objection_resolve,
@@ -33,6 +33,7 @@ from ..access import (
     standard_for,
 )
 from ..types import (
+    AppraisalVerificationEnum,
     AssessmentObjection,
     AssessmentRound,
 )
@@ -86,6 +87,10 @@ class AssessmentRoundOpenInput(graphene.InputObjectType):
     reference_date = graphene.Date(
         description="Figures (staff count) are taken as of this date; default today or the inspection deadline."
     )
+    appraisal_verification = AppraisalVerificationEnum(
+        description="How member-appraisal respondents prove to be the member; default SMS (a one-time code to "
+        "the member's phone: the union's officers know names and identity numbers)."
+    )
     units = graphene.List(
         graphene.NonNull(AssessmentUnitInput),
         description="Participating unions and branches; omitted = every active union below the organiser whose "
@@ -125,6 +130,10 @@ class AssessmentRoundOpen(BaseMutation):
             reference_date=input.get("reference_date"),
             units=refs,
             actor=context.actor,
+            appraisal_verification=getattr(
+                input.get("appraisal_verification"), "value", input.get("appraisal_verification")
+            )
+            or AppraisalVerification.SMS,
         )
         return {"round": rnd}
 
