@@ -17,6 +17,8 @@ for _source_root in ("platform", "tenants", "graphql", "workers"):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
+from unionhub.startup_checks import TEST_ENV_FILE, enforce_production_settings, read_env_file  # noqa: E402
+
 
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
@@ -45,7 +47,15 @@ def database_from_url(url: str) -> dict:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-# The fallback key is for development and tests only; production sets DJANGO_SECRET_KEY (see .env.example).
+# Inside pytest's process tree (pytest, and servers a test starts: they inherit PYTEST_CURRENT_TEST).
+_TESTING = "pytest" in sys.modules or "PYTEST_CURRENT_TEST" in os.environ
+if "pytest" in sys.modules:
+    # Test-only secrets live in tests/settings.env; exported, so servers started by a test get them too.
+    for _name, _value in read_env_file(TEST_ENV_FILE).items():
+        os.environ.setdefault(_name, _value)
+# With DEBUG off, start-up stops here while a secret is missing or a published placeholder (docs/security.md).
+enforce_production_settings(os.environ, debug=DEBUG, testing=_TESTING)
+# The fallback key exists in development (DJANGO_DEBUG=1) only; with DEBUG off the check above needs a real one.
 SECRET_KEY = (
     os.environ.get("DJANGO_SECRET_KEY") or "dev-only-insecure-key-set-DJANGO_SECRET_KEY-in-production"
 )
@@ -321,7 +331,8 @@ EMAIL_TIMEOUT = 10  # seconds: a hung SMTP server must not hold a delivery's row
 DEFAULT_FROM_EMAIL = os.environ.get("UNIONHUB_EMAIL_FROM", f"UnionHub <noreply@{UNIONHUB_BASE_DOMAIN}>")
 
 # Secrets for personal data: HMAC key for identity-number lookups, encryption keys (rotation: first encrypts).
-UNIONHUB_PII_HMAC_KEY = os.environ.get("UNIONHUB_PII_HMAC_KEY", SECRET_KEY)
+# Both are required with DEBUG off (start-up check above); the SECRET_KEY fallbacks serve development only.
+UNIONHUB_PII_HMAC_KEY = os.environ.get("UNIONHUB_PII_HMAC_KEY") or SECRET_KEY
 # Fernet keys (comma-separated) for identity numbers at rest: the first encrypts, all decrypt (rotation). Unset:
 # a key derived from SECRET_KEY (development only). Generate: python -c "from cryptography.fernet import Fernet;
 # print(Fernet.generate_key().decode())"
