@@ -53,16 +53,19 @@ def import_job_list(*, union=None, node=None) -> QuerySet[ImportJob]:
     return jobs.filter(node=node).order_by("-id")
 
 
-def import_job_error_file_url(job: ImportJob) -> str | None:
-    """Download URL of the rejected rows (XLSX with the error column), once the job is done and had any."""
+def import_job_error_file_url(job: ImportJob, *, user) -> str | None:
+    """Download URL of the rejected rows (XLSX with the error column), once the job is done and had any; the link
+    works for `user` only (files.selectors.file_download_url)."""
     if job.status != ImportStatus.DONE or not job.error_file_key:
         return None
     return file_download_url(
-        key=job.error_file_key, expires=DOWNLOAD_SECONDS, download_name=f"导入错误行-{job.pk}.xlsx"
+        key=job.error_file_key, user=user, expires=DOWNLOAD_SECONDS, download_name=f"导入错误行-{job.pk}.xlsx"
     )
 
 
-def export_job_download_url(job: ExportJob) -> str | None:
+def export_job_download_url(job: ExportJob, *, user) -> str | None:
     if not job.file_key:
         return None
-    return file_download_url(key=job.file_key, expires=DOWNLOAD_SECONDS, download_name=job.file_name or None)
+    return file_download_url(
+        key=job.file_key, user=user, expires=DOWNLOAD_SECONDS, download_name=job.file_name or None
+    )

@@ -115,7 +115,7 @@ class ImportJob(ModelNode):
 
     @staticmethod
     def resolve_error_file_url(root, info):
-        return _absolute(info, selectors.import_job_error_file_url(root))
+        return _absolute(info, selectors.import_job_error_file_url(root, user=info.context.user))
 
 
 class ImportJobConnection(CountableConnection):
@@ -154,7 +154,7 @@ class ExportJob(ModelNode):
     def resolve_download_url(root, info):
         if root.status != models.ExportStatus.DONE:
             return None
-        return _absolute(info, selectors.export_job_download_url(root))
+        return _absolute(info, selectors.export_job_download_url(root, user=info.context.user))
 
     @staticmethod
     def resolve_error_message(root, info):

@@ -50,7 +50,7 @@ def imports(request):
             errors = result.errors
     jobs = list(import_job_list(union=union)[:20])
     for job in jobs:
-        job.error_file_url = import_job_error_file_url(job) if job.rejected_rows else None
+        job.error_file_url = import_job_error_file_url(job, user=request.user) if job.rejected_rows else None
         try:
             job.kind_label = importer_get(job.kind).label
         except LookupError:
