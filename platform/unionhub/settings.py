@@ -244,6 +244,14 @@ UNIONHUB_GRAPHQL = {
     "MAX_DEPTH": int(os.environ.get("GRAPHQL_MAX_DEPTH", "10")),
     "MAX_ALIASES": int(os.environ.get("GRAPHQL_MAX_ALIASES", "15")),
     "MAX_COST": int(os.environ.get("GRAPHQL_MAX_COST", "5000")),
+    # Fields in one document (every field, __typename too, fragments counted once), checked right after parsing:
+    # the standard rules grow with the square of this. The web client's largest query has well under 100.
+    "MAX_FIELDS": int(os.environ.get("GRAPHQL_MAX_FIELDS", "300")),
+    # Anonymous callers (no session, no valid token): documents up to this many characters, and this many requests
+    # per client address and window (0 = no limit), refused before parsing (counters: unionhub.ratelimit).
+    "ANONYMOUS_MAX_CHARS": int(os.environ.get("GRAPHQL_ANONYMOUS_MAX_CHARS", "5000")),
+    "ANONYMOUS_RATE_PER_ADDRESS": int(os.environ.get("GRAPHQL_ANONYMOUS_RATE_PER_ADDRESS", "120")),
+    "ANONYMOUS_RATE_WINDOW": int(os.environ.get("GRAPHQL_ANONYMOUS_RATE_WINDOW", "60")),
     # Introspection and GraphiQL follow DEBUG unless forced.
     "INTROSPECTION": env_bool("GRAPHQL_INTROSPECTION", DEBUG),
     "GRAPHIQL": env_bool("GRAPHQL_GRAPHIQL", DEBUG),
