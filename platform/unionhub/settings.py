@@ -355,6 +355,7 @@ LOGGING = {
     "filters": {
         "request_context": {"()": "audit.logs.RequestContextFilter"},
         "redact": {"()": "audit.logs.RedactPersonalDataFilter"},
+        "access_paths": {"()": "audit.logs.AccessLogFilter"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(tenant)s] %(message)s"},
@@ -369,5 +370,15 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # runserver's access lines: path only (no query strings), through the console handler's redaction, instead
+        # of Django's own handler, which printed the whole URL. Gunicorn's: infra/gunicorn.conf.py.
+        "django.server": {
+            "handlers": ["console"],
+            "filters": ["access_paths"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
 }
