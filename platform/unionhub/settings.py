@@ -322,6 +322,12 @@ UNIONHUB_LOGIN_RATE_LIMITS = {
     "per_user": int(os.environ.get("UNIONHUB_LOGIN_RATE_PER_USER", "20")),
     "per_address": int(os.environ.get("UNIONHUB_LOGIN_RATE_PER_ADDRESS", "50")),
 }
+# Password change (accounts.login): wrong old passwords per account in a fixed window; once full, refused (429)
+# before the old password is checked, so a signed-in browser left open cannot be used to guess the password.
+UNIONHUB_PASSWORD_CHANGE_RATE_LIMITS = {
+    "window_seconds": int(os.environ.get("UNIONHUB_PASSWORD_CHANGE_RATE_WINDOW", "900")),
+    "per_user": int(os.environ.get("UNIONHUB_PASSWORD_CHANGE_RATE_PER_USER", "5")),
+}
 # Member appraisal (会员评家): below this many responses the answer counts and area averages are withheld from every
 # viewer (one response's answers would be the averages); the scoring gate still uses the real counts.
 UNIONHUB_APPRAISAL_MIN_RESPONSES = int(os.environ.get("UNIONHUB_APPRAISAL_MIN_RESPONSES", "5"))
