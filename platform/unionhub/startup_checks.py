@@ -26,6 +26,7 @@ KNOWN_PLACEHOLDERS = frozenset(
         "dev-only-insecure-key-set-DJANGO_SECRET_KEY-in-production",
         "compose-dev-secret-change-me",
         "compose-dev-hmac-change-me",
+        "compose-dev-encryption-keys-change-me",
         "compose-dev-change-me",
         "collectstatic-only",
         "unionhub-dev",
