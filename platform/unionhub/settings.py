@@ -17,7 +17,7 @@ for _source_root in ("platform", "tenants", "graphql", "workers"):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from unionhub.startup_checks import TEST_ENV_FILE, enforce_production_settings, read_env_file  # noqa: E402
+from unionhub.startup_checks import enforce_production_settings  # noqa: E402
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -47,14 +47,9 @@ def database_from_url(url: str) -> dict:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-# Inside pytest's process tree (pytest, and servers a test starts: they inherit PYTEST_CURRENT_TEST).
-_TESTING = "pytest" in sys.modules or "PYTEST_CURRENT_TEST" in os.environ
-if "pytest" in sys.modules:
-    # Test-only secrets live in tests/settings.env; exported, so servers started by a test get them too.
-    for _name, _value in read_env_file(TEST_ENV_FILE).items():
-        os.environ.setdefault(_name, _value)
 # With DEBUG off, start-up stops here while a secret is missing or a published placeholder (docs/security.md).
-enforce_production_settings(os.environ, debug=DEBUG, testing=_TESTING)
+# The test run sets its own random secrets before these settings load (tests/settings.py).
+enforce_production_settings(os.environ, debug=DEBUG)
 # The fallback key exists in development (DJANGO_DEBUG=1) only; with DEBUG off the check above needs a real one.
 SECRET_KEY = (
     os.environ.get("DJANGO_SECRET_KEY") or "dev-only-insecure-key-set-DJANGO_SECRET_KEY-in-production"
