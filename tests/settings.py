@@ -9,11 +9,23 @@ _platform = str(Path(__file__).resolve().parents[1] / "platform")
 if _platform not in sys.path:  # a subprocess given only the repository root on its path
     sys.path.insert(0, _platform)
 
+# Secrets: production settings refuse to start without them (unionhub.startup_checks). Random for each test run,
+# so no value a test uses is published; exported, so servers a test starts share them (the same HMAC key).
+import os  # noqa: E402
+import secrets  # noqa: E402
+
+from cryptography.fernet import Fernet  # noqa: E402
+
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("UNIONHUB_PII_HMAC_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("UNIONHUB_PII_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+
 from unionhub.settings import *  # noqa: E402, F403
 from unionhub.settings import (  # noqa: E402
     ALLOWED_HOSTS,
     DATABASES,
     PASSWORD_HASHERS,
+    UNIONHUB_GRAPHQL,
     UNIONHUB_PUBLIC_HOSTS,
     env_bool,
 )
@@ -31,3 +43,7 @@ _db_options["options"] = f"{_db_options.get('options', '')} -c unionhub.audit_al
 if not env_bool("UNIONHUB_REAL_HASHERS"):
     # Tests create many users; the production hasher is proven in tests that set UNIONHUB_REAL_HASHERS.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+
+# The isolation walk sends hundreds of anonymous requests from one address; tests/security/test_graphql_limits.py
+# proves the anonymous rate limit with its own setting.
+UNIONHUB_GRAPHQL = {**UNIONHUB_GRAPHQL, "ANONYMOUS_RATE_PER_ADDRESS": 0}

@@ -1,17 +1,23 @@
-"""Sign-in with rate limits (settings.UNIONHUB_LOGIN_RATE_LIMITS), for the web login and the Django admin.
+"""Sign-in with rate limits (settings.UNIONHUB_LOGIN_RATE_LIMITS), for the web login and the Django admin; and
+password change with a limit on wrong old passwords (settings.UNIONHUB_PASSWORD_CHANGE_RATE_LIMITS).
 
 Failed attempts are counted per user name and client address, per user name from any address (guessing one
 account from many addresses) and per client address (trying many accounts). Once a counter is full, every
 attempt in that window is refused before the password is checked, so a correct guess cannot be confirmed either.
-Successful sign-ins are not counted. Counters: `unionhub.ratelimit` (Redis when UNIONHUB_CACHE_URL is set).
+Successful sign-ins are not counted. User names are counted in the form authentication compares them in (NFKC,
+case-folded), so full-width or other compatibility variants of one name share its counters.
+A stolen session cannot guess the account's password through the password change form either: wrong old
+passwords are counted per account. Counters: `unionhub.ratelimit` (Redis when UNIONHUB_CACHE_URL is set).
 """
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -25,7 +31,9 @@ RATE_LIMITED = "rate_limited"
 
 def _counters(username: str, address: str | None) -> list[tuple[str, int]]:
     limits = {**DEFAULTS, **getattr(settings, "UNIONHUB_LOGIN_RATE_LIMITS", {})}
-    user = username.strip().casefold()
+    # Authentication NFKC-normalises the name (UsernameField); count it the same way, or `ｓecprobe` (full-width)
+    # would start fresh counters for the same account.
+    user = unicodedata.normalize("NFKC", username).strip().casefold()
     address = address or "unknown"
     return [
         (f"user-address:{user}:{address}", int(limits["per_user_address"])),
@@ -69,5 +77,35 @@ class LoginView(auth_views.LoginView):
     def form_invalid(self, form):
         response = super().form_invalid(form)
         if any(error.code == RATE_LIMITED for error in form.non_field_errors().as_data()):
+            response.status_code = 429
+        return response
+
+
+PASSWORD_CHANGE_DEFAULTS = {"window_seconds": 900, "per_user": 5}
+PASSWORD_CHANGE_PREFIX = "password-change-rate"
+
+
+class RateLimitedPasswordChangeForm(PasswordChangeForm):
+    """Wrong old passwords are counted per account; once the window's count is full, every attempt is refused
+    before the old password is checked (a right guess cannot be confirmed either)."""
+
+    def clean_old_password(self):
+        limits = {**PASSWORD_CHANGE_DEFAULTS, **getattr(settings, "UNIONHUB_PASSWORD_CHANGE_RATE_LIMITS", {})}
+        name, limit, window = f"user:{self.user.pk}", int(limits["per_user"]), int(limits["window_seconds"])
+        if rate_exceeded(PASSWORD_CHANGE_PREFIX, name, limit, window):
+            raise ValidationError(_("原密码错误次数过多，请稍后再试。"), code=RATE_LIMITED)
+        try:
+            return super().clean_old_password()
+        except ValidationError:
+            rate_hit(PASSWORD_CHANGE_PREFIX, name, limit, window)
+            raise
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = RateLimitedPasswordChangeForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if any(error.code == RATE_LIMITED for error in form.errors.as_data().get("old_password", [])):
             response.status_code = 429
         return response

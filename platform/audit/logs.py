@@ -21,11 +21,44 @@ LEGACY_IDENTITY_NUMBER_RE = re.compile(r"(?<![0-9])[0-9]{15}(?![0-9])")
 MOBILE_RE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
 
 
+# A download link's token is its authorisation (files.views): never written to a log, whatever the logger.
+DOWNLOAD_TOKEN_RE = re.compile(r"(/files/download/)[^/\s\"'?#]+")
+# An HTTP request line as access logs print it: method, target, protocol.
+REQUEST_LINE_RE = re.compile(r"^(\S+) (\S+)((?: HTTP/[0-9.]+)?)$")
+
+
 def redact(text: str) -> str:
-    """Mask identity numbers (keep the last 4 characters) and mobile numbers (keep 3 + 4, as shown in the UI)."""
+    """Mask identity numbers (keep the last 4 characters) and mobile numbers (keep 3 + 4, as shown in the UI), and
+    download tokens."""
     text = IDENTITY_NUMBER_RE.sub(lambda m: "*" * 14 + m.group(0)[-4:], text)
     text = LEGACY_IDENTITY_NUMBER_RE.sub(lambda m: "*" * 11 + m.group(0)[-4:], text)
+    text = DOWNLOAD_TOKEN_RE.sub(r"\1<redacted>", text)
     return MOBILE_RE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+
+
+def access_path(target: str) -> str:
+    """A request target as access logs show it: the path only (GraphQL GET queries carry search terms such as an
+    identity number in the query string), then redacted (download tokens live in the path)."""
+    return redact(str(target).split("?", 1)[0].split("#", 1)[0])
+
+
+def access_request_line(line: str) -> str:
+    """ "GET /graphql/?query=... HTTP/1.1" -> "GET /graphql/ HTTP/1.1"; anything unparsable is cut and redacted."""
+    match = REQUEST_LINE_RE.match(str(line))
+    if match is None:
+        return access_path(line)
+    return f"{match.group(1)} {access_path(match.group(2))}{match.group(3)}"
+
+
+class AccessLogFilter(logging.Filter):
+    """For runserver's access logger (django.server): its records are '"%s" %s %s' with the request line first."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args and isinstance(record.args[0], str):
+            record.args = (access_request_line(record.args[0]), *record.args[1:])
+        else:
+            record.msg = access_request_line(str(record.msg)) if not record.args else record.msg
+        return True
 
 
 def _current_schema() -> str:

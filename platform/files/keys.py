@@ -3,11 +3,17 @@ object instead of leaving a duplicate behind.
 
     tenants/<schema>/<area>/<natural key parts...>/<filename>
     federations/<node id>/<area>/<natural key parts...>/<filename>
+
+With `unguessable=True` (exports, import files and error files, whose natural key is a sequential job id) a
+keyed hash of the key follows the natural parts: still the same on every retry, but not derivable from the id
+without SECRET_KEY, so knowing "job 42" does not name its object in the bucket or in a forged link.
 """
 
 import re
 import unicodedata
 from collections.abc import Iterable
+
+from django.utils.crypto import salted_hmac
 
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _AREA_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
@@ -54,19 +60,44 @@ def _check_area(area: str) -> None:
         raise ValueError(f"invalid file area {area!r}")
 
 
-def tenant_file_key(schema_name: str, area: str, natural_key: NaturalKey, filename: str) -> str:
+_UNGUESSABLE_SALT = "unionhub.files.keys"
+
+
+def _parts(prefix: list[str], natural_key: NaturalKey, unguessable: bool) -> list[str]:
+    parts = [*prefix, *_natural_parts(natural_key)]
+    if unguessable:
+        # 80 bits keyed on SECRET_KEY: deterministic for retries, not derivable from the natural key alone.
+        parts.append(salted_hmac(_UNGUESSABLE_SALT, "/".join(parts), algorithm="sha256").hexdigest()[:20])
+    return parts
+
+
+def tenant_file_key(
+    schema_name: str, area: str, natural_key: NaturalKey, filename: str, *, unguessable: bool = False
+) -> str:
     """Key of a union's file, e.g. tenants/u_acme/imports/member-roster/2024-09/名单.xlsx."""
     if not _SCHEMA_RE.match(schema_name or "") or schema_name == "public":
         raise ValueError(f"invalid tenant schema name {schema_name!r}")
     _check_area(area)
-    return "/".join(["tenants", schema_name, area, *_natural_parts(natural_key), sanitize_filename(filename)])
+    parts = _parts(["tenants", schema_name, area], natural_key, unguessable)
+    return "/".join([*parts, sanitize_filename(filename)])
 
 
-def federation_file_key(node_id: int, area: str, natural_key: NaturalKey, filename: str) -> str:
+def federation_file_key(
+    node_id: int, area: str, natural_key: NaturalKey, filename: str, *, unguessable: bool = False
+) -> str:
     """Key of a federation node's file, e.g. federations/12/reports/2024-Q3/统计表.xlsx."""
     if isinstance(node_id, bool) or not isinstance(node_id, int) or node_id <= 0:
         raise ValueError(f"invalid federation node id {node_id!r}")
     _check_area(area)
-    return "/".join(
-        ["federations", str(node_id), area, *_natural_parts(natural_key), sanitize_filename(filename)]
-    )
+    parts = _parts(["federations", str(node_id), area], natural_key, unguessable)
+    return "/".join([*parts, sanitize_filename(filename)])
+
+
+def file_scope(key: str) -> str | None:
+    """The scope a key belongs to: "union:<schema>" or "node:<id>"; None for a key of neither form."""
+    parts = key.split("/")
+    if len(parts) >= 3 and parts[0] == "tenants" and _SCHEMA_RE.match(parts[1]) and parts[1] != "public":
+        return f"union:{parts[1]}"
+    if len(parts) >= 3 and parts[0] == "federations" and parts[1].isascii() and parts[1].isdigit():
+        return f"node:{int(parts[1])}"
+    return None

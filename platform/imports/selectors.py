@@ -60,7 +60,9 @@ def import_job_error_file_url(job: ImportJob, actor: Actor) -> str | None:
     return error_file_link(job, actor)
 
 
-def export_job_download_url(job: ExportJob) -> str | None:
+def export_job_download_url(job: ExportJob, *, user) -> str | None:
     if not job.file_key:
         return None
-    return file_download_url(key=job.file_key, expires=DOWNLOAD_SECONDS, download_name=job.file_name or None)
+    return file_download_url(
+        key=job.file_key, user=user, expires=DOWNLOAD_SECONDS, download_name=job.file_name or None
+    )

@@ -65,9 +65,10 @@ def _check_scope(importer: Importer, union, node) -> None:
 
 
 def _file_key(job, area: str, natural: list, filename: str) -> str:
+    # Job ids are sequential: the keys carry an unguessable part (files.keys), so an id does not name the object.
     if job.union_id is not None:
-        return tenant_file_key(job.union.schema_name, area, natural, filename)
-    return federation_file_key(job.node_id, area, natural, filename)
+        return tenant_file_key(job.union.schema_name, area, natural, filename, unguessable=True)
+    return federation_file_key(job.node_id, area, natural, filename, unguessable=True)
 
 
 @contextlib.contextmanager

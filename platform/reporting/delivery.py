@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from files.selectors import file_download_url, file_exists
+from files.selectors import SENT_OUTSIDE, file_download_url, file_exists
 
 from .models import (
     Delivery,
@@ -158,7 +158,13 @@ def _file_entries(files: list[ReportFile], now: datetime) -> list[dict]:
             "size": row.size,
             "sha256": row.sha256,
             "url": _absolute(
-                file_download_url(key=row.key, expires=LINK_EXPIRES_SECONDS, download_name=row.filename)
+                file_download_url(
+                    # Sent to the higher-level union by mail or webhook: no user of ours to bind it to.
+                    key=row.key,
+                    user=SENT_OUTSIDE,
+                    expires=LINK_EXPIRES_SECONDS,
+                    download_name=row.filename,
+                )
             ),
             "url_expires_at": expires_at.isoformat(),
         }

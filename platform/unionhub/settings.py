@@ -17,6 +17,8 @@ for _source_root in ("platform", "tenants", "graphql", "workers"):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
+from unionhub.startup_checks import enforce_production_settings  # noqa: E402
+
 
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
@@ -45,7 +47,10 @@ def database_from_url(url: str) -> dict:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-# The fallback key is for development and tests only; production sets DJANGO_SECRET_KEY (see .env.example).
+# With DEBUG off, start-up stops here while a secret is missing or a published placeholder (docs/security.md).
+# The test run sets its own random secrets before these settings load (tests/settings.py).
+enforce_production_settings(os.environ, debug=DEBUG)
+# The fallback key exists in development (DJANGO_DEBUG=1) only; with DEBUG off the check above needs a real one.
 SECRET_KEY = (
     os.environ.get("DJANGO_SECRET_KEY") or "dev-only-insecure-key-set-DJANGO_SECRET_KEY-in-production"
 )
@@ -234,6 +239,14 @@ UNIONHUB_GRAPHQL = {
     "MAX_DEPTH": int(os.environ.get("GRAPHQL_MAX_DEPTH", "10")),
     "MAX_ALIASES": int(os.environ.get("GRAPHQL_MAX_ALIASES", "15")),
     "MAX_COST": int(os.environ.get("GRAPHQL_MAX_COST", "5000")),
+    # Fields in one document (every field, __typename too, fragments counted once), checked right after parsing:
+    # the standard rules grow with the square of this. The web client's largest query has well under 100.
+    "MAX_FIELDS": int(os.environ.get("GRAPHQL_MAX_FIELDS", "300")),
+    # Anonymous callers (no session, no valid token): documents up to this many characters, and this many requests
+    # per client address and window (0 = no limit), refused before parsing (counters: unionhub.ratelimit).
+    "ANONYMOUS_MAX_CHARS": int(os.environ.get("GRAPHQL_ANONYMOUS_MAX_CHARS", "5000")),
+    "ANONYMOUS_RATE_PER_ADDRESS": int(os.environ.get("GRAPHQL_ANONYMOUS_RATE_PER_ADDRESS", "120")),
+    "ANONYMOUS_RATE_WINDOW": int(os.environ.get("GRAPHQL_ANONYMOUS_RATE_WINDOW", "60")),
     # Introspection and GraphiQL follow DEBUG unless forced.
     "INTROSPECTION": env_bool("GRAPHQL_INTROSPECTION", DEBUG),
     "GRAPHIQL": env_bool("GRAPHQL_GRAPHIQL", DEBUG),
@@ -320,6 +333,12 @@ UNIONHUB_LOGIN_RATE_LIMITS = {
     "per_user": int(os.environ.get("UNIONHUB_LOGIN_RATE_PER_USER", "20")),
     "per_address": int(os.environ.get("UNIONHUB_LOGIN_RATE_PER_ADDRESS", "50")),
 }
+# Password change (accounts.login): wrong old passwords per account in a fixed window; once full, refused (429)
+# before the old password is checked, so a signed-in browser left open cannot be used to guess the password.
+UNIONHUB_PASSWORD_CHANGE_RATE_LIMITS = {
+    "window_seconds": int(os.environ.get("UNIONHUB_PASSWORD_CHANGE_RATE_WINDOW", "900")),
+    "per_user": int(os.environ.get("UNIONHUB_PASSWORD_CHANGE_RATE_PER_USER", "5")),
+}
 # Member appraisal (会员评家): below this many responses the answer counts and area averages are withheld from every
 # viewer (one response's answers would be the averages); the scoring gate still uses the real counts.
 UNIONHUB_APPRAISAL_MIN_RESPONSES = int(os.environ.get("UNIONHUB_APPRAISAL_MIN_RESPONSES", "5"))
@@ -337,7 +356,8 @@ EMAIL_TIMEOUT = 10  # seconds: a hung SMTP server must not hold a delivery's row
 DEFAULT_FROM_EMAIL = os.environ.get("UNIONHUB_EMAIL_FROM", f"UnionHub <noreply@{UNIONHUB_BASE_DOMAIN}>")
 
 # Secrets for personal data: HMAC key for identity-number lookups, encryption keys (rotation: first encrypts).
-UNIONHUB_PII_HMAC_KEY = os.environ.get("UNIONHUB_PII_HMAC_KEY", SECRET_KEY)
+# Both are required with DEBUG off (start-up check above); the SECRET_KEY fallbacks serve development only.
+UNIONHUB_PII_HMAC_KEY = os.environ.get("UNIONHUB_PII_HMAC_KEY") or SECRET_KEY
 # Fernet keys (comma-separated) for identity numbers at rest: the first encrypts, all decrypt (rotation). Unset:
 # a key derived from SECRET_KEY (development only). Generate: python -c "from cryptography.fernet import Fernet;
 # print(Fernet.generate_key().decode())"
@@ -352,6 +372,7 @@ LOGGING = {
     "filters": {
         "request_context": {"()": "audit.logs.RequestContextFilter"},
         "redact": {"()": "audit.logs.RedactPersonalDataFilter"},
+        "access_paths": {"()": "audit.logs.AccessLogFilter"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(tenant)s] %(message)s"},
@@ -366,5 +387,15 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # runserver's access lines: path only (no query strings), through the console handler's redaction, instead
+        # of Django's own handler, which printed the whole URL. Gunicorn's: infra/gunicorn.conf.py.
+        "django.server": {
+            "handlers": ["console"],
+            "filters": ["access_paths"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
 }

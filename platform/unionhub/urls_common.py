@@ -3,7 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from accounts.login import LoginView
+from accounts.login import LoginView, PasswordChangeView
+from accounts.middleware import accepts_bearer_token
 from api.views import graphql_view
 from drives.views import join_done, join_page
 from files.views import file_download
@@ -12,12 +13,16 @@ from selfassessment.views import appraisal_done, appraisal_page
 
 from .health import healthz
 
+# Bearer tokens authenticate only the views wrapped in accepts_bearer_token (the API, the health check, file
+# downloads handed out by the API); every other view answers a bearer request with 401 (accounts.middleware).
 common_urlpatterns = [
-    path("healthz", healthz, name="healthz"),
-    path("graphql/", graphql_view, name="graphql"),
-    path("files/download/<str:token>/", file_download, name="file-download"),
+    path("healthz", accepts_bearer_token(healthz), name="healthz"),
+    path("graphql/", accepts_bearer_token(graphql_view, checks_scopes=True), name="graphql"),
+    path("files/download/<str:token>/", accepts_bearer_token(file_download), name="file-download"),
     # An import's rejected rows, built per download for the user the link was issued to (imports.rejections).
-    path("imports/error-file/<str:token>/", import_error_file, name="import-error-file"),
+    path(
+        "imports/error-file/<str:token>/", accepts_bearer_token(import_error_file), name="import-error-file"
+    ),
     # Public joining form of a drive (answers on union hosts only; the token names the union).
     path("join/<str:token>/", join_page, name="join"),
     path("join/<str:token>/done/", join_done, name="join-done"),
@@ -27,7 +32,8 @@ common_urlpatterns = [
     # Session login for the web UI (templates in platform/templates/registration/), rate-limited; logout is POST only.
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    # Wrong old passwords are rate-limited (accounts.login).
+    path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
     path(
         "accounts/password_change/done/",
         auth_views.PasswordChangeDoneView.as_view(),

@@ -4,6 +4,7 @@ from django.http import JsonResponse
 from django.urls import path
 
 from accounts.access import Perm
+from accounts.middleware import accepts_bearer_token
 from unionhub.urls_common import common_urlpatterns
 
 
@@ -24,4 +25,4 @@ def whoami(request):
     )
 
 
-urlpatterns = [path("probe/whoami/", whoami), *common_urlpatterns]
+urlpatterns = [path("probe/whoami/", accepts_bearer_token(whoami)), *common_urlpatterns]

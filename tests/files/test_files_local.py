@@ -6,7 +6,7 @@ import pytest
 from django.core import signing
 
 from files.keys import tenant_file_key
-from files.selectors import DOWNLOAD_SALT, file_download_url, file_read
+from files.selectors import DOWNLOAD_SALT, SENT_OUTSIDE, file_download_url, file_read
 from files.services import file_store
 from tests.files.samples import PDF
 
@@ -31,7 +31,7 @@ def test_local_store_overwrites_in_place(local_storage):
 
 def test_signed_link_downloads_the_file(local_storage, client):
     file_store(key=KEY, content=PDF, content_type="application/pdf")
-    url = file_download_url(key=KEY, expires=60, download_name="张三入会证明.pdf")
+    url = file_download_url(user=SENT_OUTSIDE, key=KEY, expires=60, download_name="张三入会证明.pdf")
     assert url.startswith("/files/download/")
 
     response, body = download(client, url)
@@ -43,7 +43,7 @@ def test_signed_link_downloads_the_file(local_storage, client):
 
 def test_tampered_link_is_refused(local_storage, client):
     file_store(key=KEY, content=PDF, content_type="application/pdf")
-    url = file_download_url(key=KEY, expires=60)
+    url = file_download_url(user=SENT_OUTSIDE, key=KEY, expires=60)
     token = url.removeprefix("/files/download/").rstrip("/")
     value, signature = token.rsplit(":", 1)
     flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
@@ -60,7 +60,7 @@ def test_tampered_link_is_refused(local_storage, client):
 
 def test_expired_link_is_refused(local_storage, client, monkeypatch):
     file_store(key=KEY, content=PDF, content_type="application/pdf")
-    url = file_download_url(key=KEY, expires=300)
+    url = file_download_url(user=SENT_OUTSIDE, key=KEY, expires=300)
     assert download(client, url)[0].status_code == 200
 
     real_time = time.time
@@ -70,10 +70,12 @@ def test_expired_link_is_refused(local_storage, client, monkeypatch):
 
 
 def test_link_to_a_missing_file_is_404(local_storage, client):
-    url = file_download_url(key=tenant_file_key("u_acme", "evidence", 1, "none.pdf"), expires=60)
+    url = file_download_url(
+        user=SENT_OUTSIDE, key=tenant_file_key("u_acme", "evidence", 1, "none.pdf"), expires=60
+    )
     assert download(client, url)[0].status_code == 404
 
 
 def test_download_view_only_answers_get(local_storage, client):
     file_store(key=KEY, content=PDF, content_type="application/pdf")
-    assert client.post(file_download_url(key=KEY)).status_code == 405
+    assert client.post(file_download_url(user=SENT_OUTSIDE, key=KEY)).status_code == 405

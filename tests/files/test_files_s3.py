@@ -14,7 +14,7 @@ import pytest
 from files.checks import file_check_upload
 from files.keys import federation_file_key, tenant_file_key
 from files.models import StoredFile
-from files.selectors import file_download_url, file_exists, file_read
+from files.selectors import SENT_OUTSIDE, file_download_url, file_exists, file_read
 from files.services import file_store
 from tests.files.samples import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, make_xlsx
 
@@ -71,7 +71,7 @@ def test_presigned_url_serves_the_bytes_and_is_short_lived(s3_bucket, s3_endpoin
     file_store(key=key, content=content, content_type=XLSX_TYPE)
 
     before = datetime.now(UTC).replace(microsecond=0)
-    url = file_download_url(key=key, expires=2, download_name="会员名单.xlsx")
+    url = file_download_url(user=SENT_OUTSIDE, key=key, expires=2, download_name="会员名单.xlsx")
     status, body, headers = fetch(url)
     assert status == 200 and body == content
     assert headers["Content-Disposition"].endswith(
@@ -86,7 +86,7 @@ def test_presigned_url_serves_the_bytes_and_is_short_lived(s3_bucket, s3_endpoin
     signed_at = datetime.strptime(query["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     assert 0 <= (signed_at - before).total_seconds() <= 5
     assert query["X-Amz-Expires"] == "2"
-    default_query = parse_qs(urlparse(file_download_url(key=key)).query)
+    default_query = parse_qs(urlparse(file_download_url(user=SENT_OUTSIDE, key=key)).query)
     assert default_query["X-Amz-Expires"] == ["300"]
 
 
@@ -113,11 +113,11 @@ def test_s3_is_configured_from_the_environment(s3_endpoint, s3_client):
     script = (
         "import django; django.setup()\n"
         "from django.core.files.base import ContentFile\n"
-        "from files.selectors import file_download_url\n"
+        "from files.selectors import SENT_OUTSIDE, file_download_url\n"
         "from files.storage import file_storage, is_s3\n"
         "assert is_s3(file_storage())\n"
         "file_storage().save('tenants/u_env/imports/1/名单.csv', ContentFile('姓名\\n'.encode()))\n"
-        "print(file_download_url(key='tenants/u_env/imports/1/名单.csv', expires=30))\n"
+        "print(file_download_url(user=SENT_OUTSIDE, key='tenants/u_env/imports/1/名单.csv', expires=30))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60

@@ -61,8 +61,10 @@ def _run_sent_tasks(callbacks) -> None:
         app.conf.task_always_eager = False
 
 
-def _download(url: str) -> bytes:
-    response = Client().get(url)  # the signed link is the authorisation, like a presigned S3 URL
+def _download(url: str, gql) -> bytes:
+    # The link is bound to the user it was made for (files.views): someone else's browser gets nothing.
+    assert Client().get(url, HTTP_HOST=gql.host).status_code == 403
+    response = gql.client.get(url, HTTP_HOST=gql.host)
     assert response.status_code == 200
     if response.streaming:
         return b"".join(response.streaming_content)
@@ -101,7 +103,7 @@ def test_import_with_base64_then_progress_counts_and_error_file(
     assert job["status"] == "DONE" and job["progress"] == 1.0
     assert (job["totalRows"], job["acceptedRows"], job["rejectedRows"]) == (3, 2, 1)
     assert job["kindLabel"] == "分会/小组" and job["errorCode"] is None
-    rows = read_xlsx(_download(job["errorFileUrl"]))
+    rows = read_xlsx(_download(job["errorFileUrl"], gql))
     assert rows[1][:2] == [None, "分会"] and "名称：不能为空" in rows[1][4]
 
     listed = gql.run(
@@ -196,7 +198,7 @@ def test_export_branches_downloads_an_xlsx_with_chinese_headers(
     )["exportJob"]
     assert export["status"] == "DONE" and export["rowCount"] == 2
     assert export["fileName"].startswith("分会小组-") and export["fileName"].endswith(".xlsx")
-    assert read_xlsx(_download(export["downloadUrl"])) == [
+    assert read_xlsx(_download(export["downloadUrl"], gql)) == [
         BRANCH_HEADER,
         ["一分会", "分会", None, "是"],
         ["一组", "工会小组", "一分会", "否"],

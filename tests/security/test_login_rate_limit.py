@@ -80,3 +80,32 @@ def test_the_admin_sign_in_is_limited_too(db):
     response, client = attempt(PASSWORD, username="ops", url="/admin/login/")
     assert "登录失败次数过多，请稍后再试。" in response.content.decode()
     assert not signed_in(client)
+
+
+@override_settings(UNIONHUB_LOGIN_RATE_LIMITS=LIMITS)
+def test_unicode_variants_of_the_user_name_share_its_counters(user):
+    # Authentication compares NFKC-normalised names, so `ｌｉｈｕａ` (full-width) is the same account: its failures
+    # must fill the same counters, or each variant would buy another round of guesses.
+    for variant in ("lihua", "ｌihua", "ｌｉｈｕａ"):
+        response, _client = attempt("wrong-password-1", username=variant)
+        assert response.status_code == 200
+    response, client = attempt(PASSWORD, username="lihua")
+    assert response.status_code == 429 and not signed_in(client)
+    response, client = attempt(PASSWORD, username="ｌihua")
+    assert response.status_code == 429 and not signed_in(client)
+
+
+@override_settings(UNIONHUB_PASSWORD_CHANGE_RATE_LIMITS={"window_seconds": 900, "per_user": 3})
+def test_password_change_limits_wrong_old_passwords(user):
+    # Someone holding a signed-in session (an unlocked computer, a stolen cookie) cannot guess the password there.
+    client = Client()
+    client.force_login(user)
+    new = {"new_password1": "Xiatian-lai-le-2025", "new_password2": "Xiatian-lai-le-2025"}
+    for _ in range(3):
+        response = client.post("/accounts/password_change/", {"old_password": "wrong-guess-1", **new})
+        assert response.status_code == 200
+    response = client.post("/accounts/password_change/", {"old_password": PASSWORD, **new})
+    assert response.status_code == 429
+    assert "原密码错误次数过多，请稍后再试。" in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)

@@ -80,7 +80,7 @@ def test_request_release_accept_through_the_api(world, join):
 
     number = make_id()
     origin_member = join(world.origin, id_number=number, name="陈红", employment_type="agency")
-    branch_id = to_global_id("Branch", world.dest_branch.pk)
+    branch_id = to_global_id("Branch", f"{world.destination.pk}:{world.dest_branch.pk}")
 
     asked = ok(
         gql(
@@ -110,7 +110,7 @@ def test_request_release_accept_through_the_api(world, join):
     assert listed(world.origin_admin, world.origin, direction="IN") == []
     assert listed(world.dest_admin, world.destination, direction="IN", status="REQUESTED") == [asked["id"]]
     seen_by_origin = gql(world.origin_admin, host(world.origin), LIST)["transfers"]["edges"][0]["node"]
-    assert seen_by_origin["member"] == to_global_id("Member", origin_member.pk)
+    assert seen_by_origin["member"] == to_global_id("Member", f"{world.origin.pk}:{origin_member.pk}")
     assert seen_by_origin["direction"] == "OUT" and seen_by_origin["destinationBranch"] is None
 
     # Wrong side, wrong turn: typed errors.
@@ -134,7 +134,7 @@ def test_request_release_accept_through_the_api(world, join):
     with schema_context(world.destination.schema_name):
         arrived = Member.objects.get(id_hash=id_hash(number))
         assert arrived.branch_id == world.dest_branch.pk
-    assert accepted["member"] == to_global_id("Member", arrived.pk)
+    assert accepted["member"] == to_global_id("Member", f"{world.destination.pk}:{arrived.pk}")
     assert PersonMembership.objects.get(id_hash=id_hash(number)).union_id == world.destination.pk
 
     again = gql(world.dest_admin, host(world.destination), ACCEPT, id=asked["id"])
@@ -162,7 +162,7 @@ def test_origin_sends_then_destination_rejects_and_requester_cancels(world, join
             host(world.origin),
             REQUEST,
             input={
-                "member": to_global_id("Member", join(world.origin).pk),
+                "member": to_global_id("Member", f"{world.origin.pk}:{join(world.origin).pk}"),
                 "destinationUnion": to_global_id("Union", world.destination.pk),
             },
         )
@@ -187,7 +187,7 @@ def test_origin_sends_then_destination_rejects_and_requester_cancels(world, join
             host(world.origin),
             REQUEST,
             input={
-                "member": to_global_id("Member", join(world.origin).pk),
+                "member": to_global_id("Member", f"{world.origin.pk}:{join(world.origin).pk}"),
                 "destinationUnion": to_global_id("Union", world.destination.pk),
             },
         )
@@ -203,17 +203,31 @@ def test_bad_input_is_a_field_error_and_writes_nothing(world, join):
         ({"personIdNumber": "110105199002301234", "name": "某"}, ("personIdNumber", "invalid_birth_date")),
         ({"personIdNumber": make_id(), "name": "某"}, ("personIdNumber", "not_active_elsewhere")),
         ({"name": "某"}, ("personIdNumber", "required")),
-        ({"member": to_global_id("Member", member.pk)}, ("destinationUnion", "required")),
         (
-            {"member": to_global_id("Member", member.pk), "destinationUnion": to_global_id("Union", 999999)},
+            {"member": to_global_id("Member", f"{world.origin.pk}:{member.pk}")},
+            ("destinationUnion", "required"),
+        ),
+        (
+            {
+                "member": to_global_id("Member", f"{world.origin.pk}:{member.pk}"),
+                "destinationUnion": to_global_id("Union", 999999),
+            },
             ("destinationUnion", "not_found"),
         ),
         (
             {
-                "member": to_global_id("Member", member.pk),
+                "member": to_global_id("Member", f"{world.origin.pk}:{member.pk}"),
                 "destinationUnion": to_global_id("Union", world.origin.pk),
             },
             ("destinationUnion", "same_union"),
+        ),
+        (
+            # The plain "Member:<pk>" form names no union: refused like any id of another union.
+            {
+                "member": to_global_id("Member", member.pk),
+                "destinationUnion": to_global_id("Union", world.stranger.pk),
+            },
+            ("member", "not_found"),
         ),
         (
             {
@@ -235,7 +249,7 @@ def test_bad_input_is_a_field_error_and_writes_nothing(world, join):
             host(world.destination),
             REQUEST,
             input={
-                "member": to_global_id("Member", member.pk),
+                "member": to_global_id("Member", f"{world.origin.pk}:{member.pk}"),
                 "destinationUnion": to_global_id("Union", world.stranger.pk),
             },
         )
@@ -301,7 +315,7 @@ def test_federation_admin_above_both_acts_for_either_side(world, join, open_tran
             host(world.origin),
             REQUEST,
             input={
-                "member": to_global_id("Member", join(world.origin).pk),
+                "member": to_global_id("Member", f"{world.origin.pk}:{join(world.origin).pk}"),
                 "destinationUnion": to_global_id("Union", world.stranger.pk),
             },
         )

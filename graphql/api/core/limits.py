@@ -11,6 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from threading import Lock
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from graphql import (
     FieldNode,
@@ -31,7 +32,7 @@ from graphql import (
 )
 from graphql.validation.rules import overlapping_fields_can_be_merged
 
-from .pagination import DEFAULT_PAGE_SIZE
+from .pagination import DEFAULT_PAGE_SIZE, max_page_size
 
 # graphql-core's overlapping-fields rule compares fields pairwise and gives up ("Validation aborted.") when this
 # budget is spent; its default (500,000) lets one request of ~2,000 repeated fields burn 1-2 s of CPU. Real client
@@ -58,8 +59,14 @@ def _page_size(field_node: FieldNode, field_def, variables: dict) -> int | None:
             return max(int(value.value), 0)
         if isinstance(value, VariableNode):
             raw = variables.get(value.name.value)
+            if isinstance(raw, float) and raw.is_integer():
+                # graphql-core coerces 100.0 to the Int 100: measure it as 100, not as the default page size.
+                raw = int(raw)
             if isinstance(raw, int) and not isinstance(raw, bool):
                 return max(raw, 0)
+            if raw is not None:
+                # Anything else is refused by the schema; until then assume the largest page, never less.
+                return max_page_size()
         return DEFAULT_PAGE_SIZE
     return DEFAULT_PAGE_SIZE
 
@@ -275,9 +282,26 @@ MAX_TOKENS = 2_000
 _documents = _DocumentCache(max_chars=100_000)
 
 
+def _field_count(document) -> int:
+    """Field selections written in the document (fragments counted where defined, not where spread)."""
+    count, stack = 0, [d.selection_set for d in document.definitions if getattr(d, "selection_set", None)]
+    while stack:
+        for selection in stack.pop().selections:
+            if isinstance(selection, FieldNode):
+                count += 1
+            if getattr(selection, "selection_set", None) is not None:
+                stack.append(selection.selection_set)
+    return count
+
+
 def _checked_document(schema, query: str, max_errors: int | None, first_rules):
     try:
         document = parse(query, max_tokens=MAX_TOKENS)  # other syntax errors propagate
+    except RecursionError:
+        # Lists nested a thousand deep ([[[[...]]]]) exhaust the parser's recursion: a syntax error, not a 500.
+        raise InvalidDocument(
+            [GraphQLError(_("查询嵌套层数过深。"), extensions={"code": "query_too_deep"})]
+        ) from None
     except GraphQLSyntaxError as error:
         if "more than" not in error.message or "tokens" not in error.message:
             raise
@@ -295,6 +319,20 @@ def _checked_document(schema, query: str, max_errors: int | None, first_rules):
         errors = validate(schema, document, first_rules, max_errors=max_errors)
         if errors:
             raise InvalidDocument(errors)
+    # Linear, before the standard rules: 2,000 repeated `__typename`s (not counted by the cost) made the standard
+    # overlapping-fields rule spend ~1 s per request.
+    max_fields = int(settings.UNIONHUB_GRAPHQL.get("MAX_FIELDS", 300))
+    fields = _field_count(document)
+    if fields > max_fields:
+        raise InvalidDocument(
+            [
+                GraphQLError(
+                    _("查询的字段过多：最多允许%(max)s个，本查询有%(count)s个。")
+                    % {"max": max_fields, "count": fields},
+                    extensions={"code": "too_many_fields"},
+                )
+            ]
+        )
     errors = validate(schema, document, specified_rules, max_errors=max_errors)
     if errors:
         raise InvalidDocument(errors)

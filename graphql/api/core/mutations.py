@@ -14,7 +14,14 @@ from audit.services import audit_changes, audit_record
 from federations.models import FederationNode, Union
 from unionhub.errors import DomainValidationError, ServiceUnavailable
 
-from .errors import Error, api_field_name, error_from_access, errors_from_validation, login_required
+from .errors import (
+    Error,
+    api_field_name,
+    error_from_access,
+    errors_from_validation,
+    login_required,
+    permission_denied,
+)
 from .nul import field_with_nul
 
 
@@ -74,6 +81,11 @@ class BaseMutation(graphene.Mutation):
         context = info.context
         if cls.login_required and not context.actor.is_authenticated:
             return cls(errors=[login_required()])
+        scopes = context.actor.token_scopes
+        if scopes is not None and "write" not in scopes:
+            # Every mutation writes (an audit entry at least): a read token is refused here, whatever the
+            # mutation's own checks, so a mutation that authorises without the access helpers cannot slip through.
+            return cls(errors=[permission_denied(_("该API令牌只有读取权限，不能执行修改操作。"))])
         if context.union is not None and not context.union_visible:
             # On a union's host an actor without a role there gets nothing, not even a hint that it exists.
             return cls(errors=[error_from_access(AccessDenied())])

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 import graphene
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from graphql import GraphQLError
@@ -69,9 +70,15 @@ def decode_cursor(cursor: str, width: int) -> list:
         not isinstance(values, list)
         or len(values) != width
         or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values)
+        # Beyond bigint PostgreSQL refuses the comparison (an internal error before).
+        or any(isinstance(v, int) and not -(2**63) <= v < 2**63 for v in values)
     ):
-        raise GraphQLError(_("分页游标无效，请从第一页重新查询。"), extensions={"code": "invalid_cursor"})
+        raise _invalid_cursor()
     return values
+
+
+def _invalid_cursor() -> GraphQLError:
+    return GraphQLError(_("分页游标无效，请从第一页重新查询。"), extensions={"code": "invalid_cursor"})
 
 
 def _after_filter(keys: Sequence[str], values: Sequence, *, descending: bool = False) -> Q:
@@ -121,7 +128,14 @@ def paginate_queryset(
     size = page_size(first)
     page_qs = queryset
     if after:
-        page_qs = page_qs.filter(_after_filter(keys, decode_cursor(after, len(keys)), descending=descending))
+        try:
+            # A value of the wrong type for its key (text for a pk, a malformed date) fails while the filter is
+            # built: the client's cursor is bad, not the server.
+            page_qs = page_qs.filter(
+                _after_filter(keys, decode_cursor(after, len(keys)), descending=descending)
+            )
+        except (ValueError, TypeError, ValidationError):
+            raise _invalid_cursor() from None
     rows = list(page_qs[: size + 1])
     return _build(
         connection_type,
@@ -140,7 +154,10 @@ def paginate_list(items: Sequence, connection_type, *, key: Callable, first=None
     if after:
         width = len(key(remaining[0])) if remaining else None
         start = decode_cursor(after, width) if width else None
-        remaining = [item for item in remaining if key(item) > start] if start is not None else []
+        try:
+            remaining = [item for item in remaining if key(item) > start] if start is not None else []
+        except TypeError:  # text where the key holds numbers, or the reverse
+            raise _invalid_cursor() from None
     return _build(
         connection_type,
         remaining[:size],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.utils.translation import gettext as _
 from graphene_django.settings import graphene_settings
 from graphene_django.views import GraphQLView, HttpError
@@ -26,10 +26,32 @@ from graphql import (
     validate,
 )
 
+from audit.middleware import client_ip
+from unionhub.ratelimit import rate_hit
+
 from .context import GraphQLContext
 from .errors import format_error
 from .limits import InvalidDocument, checked_document, request_rules
 from .nul import nul_argument_error
+
+ANONYMOUS_RATE_PREFIX = "graphql-anonymous"
+
+
+class TypedHttpError(HttpError):
+    """A refusal before any GraphQL runs (bad body, too large, too many requests), answered as
+    {"errors": [{"message", "extensions": {"code"}}]} with the HTTP status given."""
+
+    def __init__(self, message: str, code: str, status: int = 400):
+        super().__init__(HttpResponse(status=status), message)
+        self.code = code
+
+
+def _json_loads(text: str):
+    """json.loads, with nesting beyond Python's recursion limit refused like any other invalid JSON (it was a 500)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 class SyncExecutionContext(ExecutionContext):
@@ -86,15 +108,45 @@ class UnionHubGraphQLView(GraphQLView):
     def parse_body(self, request):
         if self.get_content_type(request) == "application/json":
             try:
-                body = json.loads(request.body.decode("utf-8"))
+                body = _json_loads(request.body.decode("utf-8"))
             except (UnicodeDecodeError, ValueError):
-                raise HttpError(HttpResponseBadRequest(_("请求体不是有效的JSON。"))) from None
+                raise TypedHttpError(_("请求体不是有效的JSON。"), "invalid_json") from None
             if isinstance(body, list):
-                raise HttpError(HttpResponseBadRequest(_("不支持批量请求：每次请求只能包含一个查询。")))
+                raise TypedHttpError(_("不支持批量请求：每次请求只能包含一个查询。"), "batch_not_supported")
             if not isinstance(body, dict):
-                raise HttpError(HttpResponseBadRequest(_("请求体不是有效的GraphQL查询。")))
+                raise TypedHttpError(_("请求体不是有效的GraphQL查询。"), "invalid_request")
             return body
         return super().parse_body(request)
+
+    @staticmethod
+    def get_graphql_params(request, data):
+        variables = request.GET.get("variables") or data.get("variables")
+        if isinstance(variables, str):
+            try:
+                _json_loads(variables)
+            except ValueError:
+                raise TypedHttpError(_("变量（variables）不是有效的JSON。"), "invalid_variables") from None
+        return GraphQLView.get_graphql_params(request, data)
+
+    @staticmethod
+    def _refuse_anonymous_cheaply(request, query: str) -> None:
+        """Anonymous callers can do little through the API, so their queries are kept small and counted per client
+        address before any parsing or validation: a flood of large anonymous documents cost ~1 s of CPU each."""
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return
+        config = settings.UNIONHUB_GRAPHQL
+        window = int(config.get("ANONYMOUS_RATE_WINDOW", 60))
+        limit = int(config.get("ANONYMOUS_RATE_PER_ADDRESS", 120))
+        if not rate_hit(ANONYMOUS_RATE_PREFIX, client_ip(request) or "unknown", limit, window):
+            raise TypedHttpError(_("请求过于频繁，请稍后再试。"), "rate_limited", status=429)
+        max_chars = int(config.get("ANONYMOUS_MAX_CHARS", 2_000))
+        if len(query) > max_chars:
+            raise TypedHttpError(
+                _("未登录时查询最长%(max)s个字符，请先登录。") % {"max": max_chars},
+                "query_too_long",
+                status=400,
+            )
 
     def execute_graphql_request(self, request, data, query, variables, operation_name, show_graphiql=False):
         """graphene-django's steps, except that parsing and the standard validation rules (which depend on the
@@ -103,6 +155,7 @@ class UnionHubGraphQLView(GraphQLView):
             return super().execute_graphql_request(
                 request, data, query, variables, operation_name, show_graphiql
             )
+        self._refuse_anonymous_cheaply(request, query)
         schema = self.schema.graphql_schema
         limits = request_rules(settings.UNIONHUB_GRAPHQL, variables)
         try:
@@ -151,6 +204,8 @@ class UnionHubGraphQLView(GraphQLView):
 
     @staticmethod
     def format_error(error):
+        if isinstance(error, TypedHttpError):
+            return {"message": str(error.message), "extensions": {"code": error.code}}
         return format_error(error)
 
 

@@ -154,7 +154,7 @@ class ExportJob(ModelNode):
     def resolve_download_url(root, info):
         if root.status != models.ExportStatus.DONE:
             return None
-        return _absolute(info, selectors.export_job_download_url(root))
+        return _absolute(info, selectors.export_job_download_url(root, user=info.context.user))
 
     @staticmethod
     def resolve_error_message(root, info):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import graphene
+from django.utils.translation import gettext as _
+from graphql import GraphQLError
 
 from accounts.access import Perm
 from api.core import ids
@@ -26,6 +28,9 @@ from .types import (
     queue_member_relations,
 )
 
+# Longest arrears a filter may ask for: 100 years of monthly dues (a bound for the date arithmetic, not a rule).
+ARREARS_MONTHS_MAX = 1200
+
 
 class MembershipQueries(graphene.ObjectType):
     members = graphene.Field(
@@ -38,7 +43,7 @@ class MembershipQueries(graphene.ObjectType):
             description='Name prefix, phone, full or masked identity number ("110105********0123"), or its last 4.'
         ),
         arrears_months=graphene.Int(
-            description="Only active members this many months or more behind with dues."
+            description="Only active members this many months or more behind with dues (1 to 1200)."
         ),
         description="Members of the union whose host serves the request (branch officers: their branches).",
         **connection_args(),
@@ -91,6 +96,12 @@ class MembershipQueries(graphene.ObjectType):
         after=None,
     ):
         context = info.context
+        if arrears_months is not None and not 1 <= arrears_months <= ARREARS_MONTHS_MAX:
+            # Negative or huge counts were accepted or overflowed the date arithmetic (an internal error).
+            raise GraphQLError(
+                _("欠缴月数（arrearsMonths）应在1到%(max)s之间。") % {"max": ARREARS_MONTHS_MAX},
+                extensions={"code": "invalid_argument", "field": "arrearsMonths"},
+            )
         if context.union is None or not context.union_visible:
             return empty_connection(MemberConnection)
         branch_ids = None

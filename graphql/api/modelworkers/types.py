@@ -106,7 +106,9 @@ class StoredAttachment(graphene.ObjectType):
 
     @staticmethod
     def resolve_download_url(root, info):
-        return file_download_url(key=root.file.key, download_name=root.file.original_name)
+        return file_download_url(
+            key=root.file.key, user=info.context.user, download_name=root.file.original_name
+        )
 
 
 class StatusChange(graphene.ObjectType):

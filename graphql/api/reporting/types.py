@@ -260,7 +260,9 @@ class ReportFile(ModelNode):
     def resolve_download_url(root, info):
         from files.selectors import file_download_url
 
-        url = file_download_url(key=root.key, expires=300, download_name=root.filename)
+        url = file_download_url(
+            key=root.key, user=info.context.user, expires=300, download_name=root.filename
+        )
         return url if url.startswith("http") else info.context.request.build_absolute_uri(url)
 
 

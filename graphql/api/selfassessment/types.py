@@ -71,7 +71,9 @@ class AssessmentEvidence(TenantModelNode):
 
     @staticmethod
     def resolve_download_url(root, info):
-        url = file_download_url(key=root.file_key, expires=DOWNLOAD_SECONDS, download_name=root.file_name)
+        url = file_download_url(
+            key=root.file_key, user=info.context.user, expires=DOWNLOAD_SECONDS, download_name=root.file_name
+        )
         return _absolute(info, url)
 
 

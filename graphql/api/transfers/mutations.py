@@ -51,10 +51,11 @@ def _actor_id(context):
     return user.pk if user is not None else None
 
 
-def _optional_pk(global_id, type_name: str, field: str) -> int | None:
+def _optional_pk(global_id, type_name: str, field: str, union) -> int | None:
+    """The pk of a row of the host's union (member, branch): their ids carry the union ("Member:<union>:<pk>")."""
     if global_id in (None, ""):
         return None
-    pk = ids.decode_global_id(global_id, type_name)
+    pk = ids.decode_tenant_global_id(global_id, type_name, union.pk)
     if pk is None:
         raise field_not_found(field)
     return pk
@@ -91,12 +92,12 @@ class TransferRequestCreate(BaseMutation):
         actor_id = _actor_id(context)
         note = input.get("note") or ""
         if input.get("member") not in (None, ""):
-            member_id = _optional_pk(input["member"], MEMBER, "member")
-            destination_id = _optional_pk(input.get("destination_union"), ids.UNION, "destination_union")
-            if destination_id is None:
+            member_id = _optional_pk(input["member"], MEMBER, "member", union)
+            destination_id = ids.decode_global_id(input.get("destination_union"), ids.UNION)
+            if input.get("destination_union") in (None, ""):
                 raise DomainValidationError.single("destination_union", "required", _("请选择转入工会。"))
             # Any registered union may receive a member: the origin names it without seeing anything inside it.
-            destination = Union.objects.filter(pk=destination_id).first()
+            destination = Union.objects.filter(pk=destination_id).first() if destination_id else None
             if destination is None:
                 raise field_not_found("destination_union")
             transfer = services.transfer_request_send(
@@ -114,7 +115,7 @@ class TransferRequestCreate(BaseMutation):
                 id_number=input["person_id_number"],
                 name=input.get("name") or "",
                 employment_type=input.get("employment_type") or None,
-                branch_id=_optional_pk(input.get("branch"), BRANCH, "branch"),
+                branch_id=_optional_pk(input.get("branch"), BRANCH, "branch", union),
                 note=note,
                 actor_id=actor_id,
             )
@@ -152,7 +153,9 @@ class TransferAccept(BaseMutation):
         if side != TransferSide.DESTINATION:
             raise DomainValidationError.single("id", "wrong_side", _("只有转入工会可以接收会员。"))
         transfer = services.transfer_accept(
-            transfer=transfer, branch_id=_optional_pk(branch, BRANCH, "branch"), actor_id=_actor_id(context)
+            transfer=transfer,
+            branch_id=_optional_pk(branch, BRANCH, "branch", context.union),
+            actor_id=_actor_id(context),
         )
         return {"transfer": transfer}
 

@@ -116,16 +116,16 @@ class TransferRequest(ModelNode):
     def resolve_member(root, info):
         side = selectors.transfer_side(root, info.context.union)
         if side == TransferSide.ORIGIN:
-            return ids.to_global_id(MEMBER, root.origin_member_id)
+            return ids.to_tenant_global_id(MEMBER, root.origin_union_id, root.origin_member_id)
         if side == TransferSide.DESTINATION and root.destination_member_id:
-            return ids.to_global_id(MEMBER, root.destination_member_id)
+            return ids.to_tenant_global_id(MEMBER, root.destination_union_id, root.destination_member_id)
         return None
 
     @staticmethod
     def resolve_destination_branch(root, info):
         side = selectors.transfer_side(root, info.context.union)
         if side == TransferSide.DESTINATION and root.destination_branch_id:
-            return ids.to_global_id(BRANCH, root.destination_branch_id)
+            return ids.to_tenant_global_id(BRANCH, root.destination_union_id, root.destination_branch_id)
         return None
 
 

@@ -93,7 +93,12 @@ def reports(request):
             return export
         for report in ReportFile.objects.filter(node=node, period=period).order_by("kind"):
             files.append(
-                (report, file_download_url(key=report.key, expires=300, download_name=report.filename))
+                (
+                    report,
+                    file_download_url(
+                        key=report.key, user=request.user, expires=300, download_name=report.filename
+                    ),
+                )
             )
     context = {
         "nav": "reports",

@@ -59,7 +59,12 @@ def selfassessment(request):
     if view is not None:
         for item in view.items:
             item.evidence_links = [
-                (e, file_download_url(key=e.file_key, expires=300, download_name=e.file_name))
+                (
+                    e,
+                    file_download_url(
+                        key=e.file_key, user=request.user, expires=300, download_name=e.file_name
+                    ),
+                )
                 for e in item.evidence
             ]
     context = {
