@@ -26,8 +26,9 @@ def import_error_file(request, token: str):
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return HttpResponseForbidden(_("下载链接无效。"), content_type="text/plain; charset=utf-8")
     signed_in = getattr(request, "user", None)
-    if signed_in is not None and signed_in.is_authenticated and signed_in.pk != user_id:
-        # The link is bound to the user it was issued to: someone else signed in gets nothing.
+    if signed_in is None or not signed_in.is_authenticated or signed_in.pk != user_id:
+        # The link is bound to the user it was issued to, signed in (session or API token), like every staff
+        # download (files.views): anyone else, or nobody signed in, gets nothing.
         return HttpResponseForbidden(_("下载链接无效。"), content_type="text/plain; charset=utf-8")
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     # Access is decided now, not when the link was issued (a role withdrawn meanwhile counts).

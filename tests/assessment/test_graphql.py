@@ -82,7 +82,8 @@ def test_a_read_only_dashboard_token_sees_the_subtree_but_cannot_score(world, pa
     assert seen == [("华锐机械厂工会", ""), ("华锐机械厂工会", "一车间分会")]
     alpha = gid("RoundParticipant", participants.alpha.pk)
     refused = gql(None, INSPECT, {"p": alpha, "scores": [{"itemCode": "1.3", "score": "2"}]}, client=client)
-    assert refused["assessmentInspectionScoreSet"]["errors"][0]["code"] == "not_found"
+    # A read-scoped token runs no mutation at all (api.core.mutations), whatever the role behind it.
+    assert refused["assessmentInspectionScoreSet"]["errors"][0]["code"] == "permission_denied"
     # A union's own admin on the public host still sees no participants (results before publication stay hidden).
     own = gql(world.alpha_admin, PARTICIPANTS, {"round": round_id})
     assert own["assessmentParticipants"]["totalCount"] == 0

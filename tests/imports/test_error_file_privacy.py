@@ -58,7 +58,11 @@ def _error_file_as(user, union, job):
     url = union_client(user, union).run(JOB, {"id": to_global_id("ImportJob", job.pk)})["importJob"][
         "errorFileUrl"
     ]
-    response = Client().get(url)
+    # Bound to the signed-in user it was issued to: nobody signed in gets nothing.
+    assert Client().get(url).status_code == 403
+    browser = Client()
+    browser.force_login(user)
+    response = browser.get(url)
     assert response.status_code == 200, response.content
     return url, read_xlsx(response.content)
 
@@ -117,9 +121,11 @@ def test_a_link_is_bound_to_its_user_and_expires(union, people, rejected_job, mo
     from accounts.models import RoleGrant
 
     RoleGrant.objects.filter(user=uploader).delete()
-    assert Client().get(url).status_code == 404
+    own = Client()
+    own.force_login(uploader)
+    assert own.get(url).status_code == 404
     monkeypatch.setattr(rejections, "LINK_SECONDS", -1)
-    assert Client().get(url).status_code == 410
+    assert own.get(url).status_code == 410
 
 
 def test_rejections_are_purged_after_the_retention_period(union, people, rejected_job, settings):

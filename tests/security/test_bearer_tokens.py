@@ -28,7 +28,7 @@ from tests.factories import union_kwargs
 # Route names of the views an API client may call with a token (decided from the code: GraphQL, the health check,
 # and file downloads, whose links the API hands out). Written out here, not read from the middleware's marker,
 # so a view that starts accepting tokens by mistake fails this test.
-TOKEN_VIEWS = {"graphql", "healthz", "file-download"}
+TOKEN_VIEWS = {"graphql", "healthz", "file-download", "import-error-file"}
 PUBLIC_HOST = "testserver"
 _SAMPLES = {"int": "1", "str": "x", "slug": "x", "path": "1", "uuid": "00000000-0000-0000-0000-000000000001"}
 
