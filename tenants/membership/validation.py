@@ -88,7 +88,8 @@ def _collect(errors: list[FieldError], func, *args):
         return None
 
 
-def _name(raw) -> str:
+def name_clean(raw) -> str:
+    """A member's name, whitespace collapsed; DomainValidationError on field "name" otherwise."""
     name = " ".join(str(raw or "").split())
     if not name:
         raise DomainValidationError.single("name", "required", _("请填写姓名。"))
@@ -97,7 +98,8 @@ def _name(raw) -> str:
     return name
 
 
-def _employment_type(raw) -> str:
+def employment_type_clean(raw) -> str:
+    """An employment type code from a code or its label; DomainValidationError on "employment_type" otherwise."""
     code = employment_type_code(raw)
     if code is None:
         raise DomainValidationError.single(
@@ -158,9 +160,9 @@ def member_fields_clean(
         if identity is not None:
             clean.update(identity_fields(identity))
     if "name" in values:
-        clean["name"] = _collect(errors, _name, values["name"])
+        clean["name"] = _collect(errors, name_clean, values["name"])
     if "employment_type" in values:
-        clean["employment_type"] = _collect(errors, _employment_type, values["employment_type"])
+        clean["employment_type"] = _collect(errors, employment_type_clean, values["employment_type"])
     if "phone" in values:
         clean["phone"] = _collect(errors, normalise_phone, values["phone"])
     if "ethnicity" in values:

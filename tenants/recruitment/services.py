@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from drives.links import JoinLink, link_resolve
 from drives.services import drive_progress_apply
-from people.identity import id_decrypt, id_encrypt, id_hash, mask_id, parse_identity_number
+from people.identity import id_decrypt, parse_identity_number, seal
 from unionhub.errors import DomainValidationError, FieldError
 from unionhub.ratelimit import public_form_rate_check
 from unionhub.tenancy import in_union
@@ -150,7 +150,8 @@ def application_submit(
             consent=consent,
         )
         identity = clean["identity"]
-        person = id_hash(identity.number)
+        sealed = seal(identity.number)
+        person = sealed.hash
         if Member.objects.filter(id_hash=person, status__in=list(HOLDING_STATUSES)).exists():
             raise DomainValidationError.single(
                 "id_number", "already_member", _("您已是本工会会员，无需重复申请。")
@@ -164,9 +165,7 @@ def application_submit(
             phone=clean["phone"],
             employment_type=clean["employment_type"],
             id_kind=identity.kind,
-            id_number_encrypted=id_encrypt(identity.number),
-            id_number_masked=mask_id(identity.number),
-            id_hash=person,
+            **sealed.fields(),
             consent_at=timezone.now(),
         )
         try:
