@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils.functional import SimpleLazyObject
 
 from .access import actor_for
+from .services import api_token_authenticate
 
 BEARER = "bearer"
 
@@ -35,8 +36,6 @@ class BearerTokenMiddleware:
 
     @staticmethod
     def _authenticate_bearer(request, secret: str) -> None:
-        from .services import api_token_authenticate
-
         token = api_token_authenticate(raw=secret)
         if token is None:
             user = AnonymousUser()

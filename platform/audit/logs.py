@@ -11,6 +11,8 @@ import logging
 import re
 from datetime import UTC, datetime
 
+from django.db import connection
+
 from .context import current_request_id, current_user_id
 
 # GB 11643 resident identity number: 17 digits and a check character (digit or X); not part of a longer number.
@@ -30,8 +32,6 @@ def redact(text: str) -> str:
 
 def _current_schema() -> str:
     try:
-        from django.db import connection
-
         return connection.schema_name
     except Exception:  # settings not configured, or a backend without schemas
         return ""

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from unionhub.errors import DomainValidationError, FieldError
 
 from .models import ALLOWED_PARENT_LEVELS, Domain, FederationNode, NodeLevel, Union, UnionStatus
+from .schema_template import schema_create_from_template
 from .validators import normalise_credit_code
 
 
@@ -169,8 +170,6 @@ def union_schema_create(*, union: Union) -> Union:
 
     Idempotent and safe to retry or run twice at once: the union row is locked while checking.
     """
-    from .schema_template import schema_create_from_template
-
     with transaction.atomic():
         locked = (
             Union.objects.select_for_update(of=("self",))

@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from federations.models import FederationNode, Union
+from rollup.checks import logic_checks
+from rollup.models import PeriodStatus
 from unionhub.errors import DomainValidationError, FieldError
 from unionhub.secrets import secret_decrypt, secret_encrypt
 
@@ -74,8 +76,6 @@ def failure_key(failure, *, union_id: int = 0) -> tuple[str, int, str, int]:
 
 
 def checks_for(*, period, unit, snapshot=None) -> list:
-    from rollup.checks import logic_checks
-
     return logic_checks(node=unit, period=period, snapshot=snapshot)
 
 
@@ -173,8 +173,6 @@ def submission_submit(*, period, unit, user=None, now: datetime | None = None) -
 
     Refused when it is already submitted or accepted, while the period is being closed, while units it reviews are
     not accepted yet, or when a logic check fails without an explanation."""
-    from rollup.models import PeriodStatus
-
     now = now or timezone.now()
     level = _unit_in_period(period, unit)
     if period.status == PeriodStatus.CLOSING:

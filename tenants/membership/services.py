@@ -22,6 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from organisation.models import Branch
 from people.identity import seal
 from people.models import PersonMembership
 from rollup import indicators as ind
@@ -75,8 +76,6 @@ def _card_taken() -> DomainValidationError:
 
 def _branch_id(branch, errors: list[FieldError]) -> int | None:
     """The id of a branch of this union (the connection's schema), or None with an error appended."""
-    from organisation.models import Branch
-
     if branch is None:
         return None
     # A Branch object read in another union's schema may share its id with one of ours: refuse it by its schema.

@@ -15,10 +15,13 @@ from functools import partial
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from organisation.models import Branch
+from organisation.selectors import branch_paths
 from people.identity import IdentityNumber, id_hash, parse_identity_number
+from people.models import PersonMembership
 from unionhub.errors import DomainValidationError, FieldError
 
-from .models import EmploymentType, Member
+from .models import HOLDING_STATUSES, EmploymentType, Member
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 NAME_MAX = Member._meta.get_field("name").max_length
@@ -197,12 +200,6 @@ def member_row_context(*, union, id_numbers=None) -> MemberRowContext:
     """Prefetch for `union` (its schema must be the connection's). Pass the file's raw identity numbers as
     `id_numbers` so people holding membership in other unions are found in a few batched queries; without them
     that check is left to members_bulk_create, which refuses the whole batch on a conflict."""
-    from organisation.models import Branch
-    from organisation.selectors import branch_paths
-    from people.models import PersonMembership
-
-    from .models import HOLDING_STATUSES
-
     branches = list(Branch.objects.all())
     by_name: dict[str, list[int]] = {}
     for branch in branches:

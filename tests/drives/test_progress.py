@@ -86,7 +86,7 @@ def test_progress_is_one_query_whatever_the_number_of_unions(progressed):
     from drives.models import Drive
     from drives.selectors import drive_progress
     from drives.services import drive_progress_apply
-    from tests.graphql.helpers import make_union
+    from tests.support.graphql import make_union
 
     w = progressed
     actor = actor_for(w.fed_admin)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.files.samples import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, s3_storage
+from tests.support.files import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, s3_storage
 
 
 def _free_port() -> int:

@@ -35,8 +35,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.core.ids import to_tenant_global_id
-from tests.fuzz.test_mutation_inputs import awkward_text, int32
 from tests.isolation.harness import VALUE_HINTS, build_admin_world, calls_for_schema, operation_document
+from tests.support.fuzz import awkward_text, int32
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 fuzz = settings(

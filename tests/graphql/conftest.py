@@ -7,7 +7,7 @@ import pytest
 from accounts.models import Role
 from federations.middleware import forget_host
 from federations.services import node_create
-from tests.graphql.helpers import grant, make_union, make_user
+from tests.support.graphql import grant, make_union, make_user
 
 
 @pytest.fixture(autouse=True)

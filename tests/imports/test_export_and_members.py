@@ -64,7 +64,7 @@ def test_branch_export_writes_parents_first_and_imports_back(union):
 
 
 def test_members_import_with_branch_lookup_and_row_errors(union):
-    from tests.membership.helpers import make_id
+    from tests.support.members import make_id
 
     assert (
         run_import(

@@ -7,7 +7,7 @@ import pytest
 from django_tenants.utils import schema_context, tenant_context
 
 from tests.imports.conftest import read_xlsx, run_import, xlsx_bytes
-from tests.membership.helpers import make_id, member_kwargs
+from tests.support.members import make_id, member_kwargs
 
 MEMBER_HEADER = ["姓名", "身份证号码", "手机号", "用工类型", "所在分会", "入会日期", "民族", "会员证号"]
 TRANSFER_REASON = "该人员已在其他工会，已生成转会申请"
@@ -89,7 +89,7 @@ def test_people_active_elsewhere_become_transfer_requests_not_members(union, oth
     from graphql_relay import to_global_id
 
     from accounts.models import Role
-    from tests.graphql.helpers import grant, make_user, union_client
+    from tests.support.graphql import grant, make_user, union_client
 
     admin = make_user(full_name="工会主席")
     grant(admin, Role.UNION_ADMIN, union=union)

@@ -136,7 +136,7 @@ def _probe_png() -> str:
 
 
 def _probe_id_number() -> str:
-    from tests.membership.helpers import make_id
+    from tests.support.members import make_id
 
     return make_id(area="440305")
 

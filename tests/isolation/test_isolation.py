@@ -107,7 +107,7 @@ def _build_world():
     with schema_context(victim_union.schema_name):
         victim_branch = Branch.objects.create(name="受害者一车间分会")
     from membership.services import member_create
-    from tests.membership.helpers import member_kwargs
+    from tests.support.members import member_kwargs
 
     victim_member = member_create(
         union=victim_union, **member_kwargs(name="受害者会员甲", branch=victim_branch, phone="13911112222")
@@ -149,7 +149,7 @@ def _build_world():
 
     # A transfer between the victim and a union of its own county: only those two unions may see or act on it.
     from membership.services import member_create
-    from tests.membership.helpers import member_kwargs
+    from tests.support.members import member_kwargs
     from transfers.services import transfer_request_send
 
     partner_union = union_provision(parent_node=victim_town, **union_kwargs(name="受害者伙伴工会"))

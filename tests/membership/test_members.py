@@ -16,7 +16,7 @@ from people.identity import id_decrypt, id_hash
 from people.models import PersonMembership
 from people.services import secrets_reencrypt_union
 from rollup.selectors import facts_for_union
-from tests.membership.helpers import make_id, member_kwargs
+from tests.support.members import make_id, member_kwargs
 from unionhub.errors import DomainValidationError
 
 

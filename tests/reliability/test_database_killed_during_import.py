@@ -14,7 +14,7 @@ from imports.models import ImportRejection, ImportStatus
 from jobs.celery_app import enqueue_on_commit
 from jobs.imports import import_job_run_task
 from tests.imports.conftest import csv_bytes
-from tests.membership.helpers import make_id
+from tests.support.members import make_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -68,7 +68,7 @@ def reporting_audit_objects(union) -> list[str]:
     from federations.services import node_create
     from reporting.models import SubmissionStatus
     from rollup.facts import facts_apply
-    from tests.graphql.helpers import make_union
+    from tests.support.graphql import make_union
 
     county = union.parent_node
     period = _period(county)

@@ -160,7 +160,7 @@ def test_only_active_members_with_matching_name_may_respond(opened, person, name
 
 
 def test_an_unknown_identity_number_gets_the_same_answer(opened):
-    from tests.membership.helpers import make_id
+    from tests.support.members import make_id
 
     with pytest.raises(DomainValidationError) as exc:
         services.appraisal_submit(

@@ -31,7 +31,7 @@ def selfassessment_audit_objects(union, *, county) -> tuple[list[str], dict]:
     from organisation.models import Branch
     from selfassessment.links import appraisal_token
     from selfassessment.services import ScoreInput, appraisal_open, self_scores_save
-    from tests.membership.helpers import make_id, member_kwargs
+    from tests.support.members import make_id, member_kwargs
 
     round_ = make_round(county, name="审计职工之家考核")
     home = add_participant(round_, union)
@@ -71,7 +71,7 @@ def selfassessment_victim_objects(*, union, county) -> tuple[list[str], list[str
     from membership.services import member_create
     from selfassessment.links import appraisal_token
     from selfassessment.services import ScoreInput, appraisal_open, appraisal_submit, self_scores_save
-    from tests.membership.helpers import make_id, member_kwargs
+    from tests.support.members import make_id, member_kwargs
 
     round_ = make_round(county, name="受害县职工之家考核")
     home = add_participant(round_, union)

@@ -10,7 +10,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from tests.factories import union_kwargs
-from tests.membership.helpers import member_kwargs
+from tests.support.members import member_kwargs
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ import re
 import pytest
 from django.test import Client
 
-from tests.graphql.helpers import PUBLIC_HOST, client_for, gid, union_client
+from tests.support.graphql import PUBLIC_HOST, client_for, gid, union_client
 
 # Fixed SQL budget per page: session, user, role grants and the page's own reads, none growing with the data (the
 # drive totals are one query for all running drives). django-tenants sends `SET search_path` before each
@@ -282,7 +282,7 @@ def test_import_page_uploads_and_offers_the_error_file(world, django_assert_max_
 
     from imports.models import ImportJob
     from imports.services import import_job_run
-    from tests.membership.helpers import make_id
+    from tests.support.members import make_id
 
     client = _client(world.u1_admin)
     host = world.host(world.u1.slug)

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from django.utils import timezone
 
 from tests.factories import union_kwargs
-from tests.membership.helpers import make_id
+from tests.support.members import make_id
 
 PASSWORD = "Web-ui-test-2026"
 _worlds = itertools.count(1)
@@ -26,7 +26,7 @@ def build_world(tag: str | None = None) -> SimpleNamespace:
     from membership.services import member_create
     from organisation.models import Branch
     from recruitment.services import application_submit
-    from tests.graphql.helpers import make_union
+    from tests.support.graphql import make_union
 
     tag = tag or f"w{next(_worlds)}"
     today = timezone.localdate()

@@ -15,7 +15,7 @@ from membership import services as members
 from people.identity import id_decrypt, seal
 from people.services import UndecryptableIdentity, encrypted_models, secrets_reencrypt_union
 from tests.factories import union_kwargs
-from tests.membership.helpers import make_id, member_kwargs
+from tests.support.members import make_id, member_kwargs
 
 
 @pytest.fixture
