@@ -14,7 +14,7 @@ from graphql_relay import to_global_id
 from assessment.services.inspection import inspection_scores_set
 from assessment.services.results import round_score
 from assessment.services.rounds import participant_self_scores_submit
-from tests.assessment.conftest import full_scores
+from tests.support.worlds.assessment import full_scores
 
 PUBLIC = "testserver"
 

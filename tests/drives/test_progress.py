@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 from graphql_relay import to_global_id
 
-from tests.drives.helpers import gql, resident_id
+from tests.support.drives import gql, resident_id
 
 
 @pytest.fixture

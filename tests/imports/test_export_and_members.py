@@ -6,7 +6,7 @@ import io
 
 from openpyxl import load_workbook
 
-from tests.imports.conftest import BRANCH_HEADER, branches, read_xlsx, run_import, xlsx_bytes
+from tests.support.imports import BRANCH_HEADER, branches, read_xlsx, run_import, xlsx_bytes
 
 MEMBER_HEADER = ["姓名", "身份证号码", "手机号", "用工类型", "所在分会", "入会日期", "民族", "会员证号"]
 

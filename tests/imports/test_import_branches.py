@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.imports.conftest import BRANCH_HEADER, branches, csv_bytes, read_xlsx, run_import, xlsx_bytes
+from tests.support.imports import BRANCH_HEADER, branches, csv_bytes, read_xlsx, run_import, xlsx_bytes
 
 MB = 1024 * 1024
 

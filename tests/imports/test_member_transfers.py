@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context, tenant_context
 
-from tests.imports.conftest import read_xlsx, run_import, xlsx_bytes
+from tests.support.imports import read_xlsx, run_import, xlsx_bytes
 from tests.support.members import make_id, member_kwargs
 
 MEMBER_HEADER = ["姓名", "身份证号码", "手机号", "用工类型", "所在分会", "入会日期", "民族", "会员证号"]

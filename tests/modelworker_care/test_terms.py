@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from tests.modelworker_care.helpers import freeze, register_worker
+from tests.support.modelworker_care import freeze, register_worker
 
 
 def _run_task(monkeypatch, day):

@@ -24,7 +24,7 @@ from reporting.delivery import (
 )
 from reporting.models import Delivery, DeliveryStatus
 from reporting.services import recipient_update
-from tests.reporting.conftest import county_submitted
+from tests.support.worlds.reporting import county_submitted
 
 pytestmark = pytest.mark.django_db
 

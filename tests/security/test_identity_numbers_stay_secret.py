@@ -14,8 +14,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from accounts.models import Role
-from tests.imports.conftest import run_import, xlsx_bytes
 from tests.support.graphql import grant, make_user, union_client
+from tests.support.imports import run_import, xlsx_bytes
 from tests.support.members import make_id
 
 # Any 18-character identity-number shape, and the legacy 15-digit form.

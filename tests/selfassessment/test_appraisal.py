@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 
 from selfassessment import services
 from selfassessment.links import appraisal_token
-from tests.drives.helpers import PHONE_UA, csrf_token_from
+from tests.support.drives import PHONE_UA, csrf_token_from
 from unionhub.errors import DomainValidationError
 
 RATINGS = {"organisation": 5, "rights": 4, "democracy": 4, "services": 3, "activities": 5}

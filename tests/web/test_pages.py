@@ -454,7 +454,7 @@ def test_data_quality_by_subunit(world):
 def test_model_workers_registry_and_due_items(world, django_assert_max_num_queries):
     from datetime import date, timedelta
 
-    from tests.modelworker_care.helpers import register_worker
+    from tests.support.modelworker_care import register_worker
 
     today = world.today
     # Awarded five years ago: the continuation term ends within the next 60 days.
@@ -532,7 +532,7 @@ def test_selfassessment_scores_evidence_and_submit(world, django_assert_max_num_
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from audit.models import AuditEntry
-    from tests.selfassessment.helpers import PDF_BYTES, add_participant, make_round
+    from tests.support.selfassessment import PDF_BYTES, add_participant, make_round
 
     settings.STORAGES = {
         **settings.STORAGES,

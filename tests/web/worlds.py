@@ -86,7 +86,7 @@ def build_world(tag: str | None = None) -> SimpleNamespace:
         ],
         actor_id=fed_admin.pk,
     )
-    from tests.selfassessment.helpers import add_participant, make_round
+    from tests.support.selfassessment import add_participant, make_round
 
     home_participant = add_participant(make_round(county), u1)  # u1's 职工之家 in an open assessment round
     token = link_token(drive=drive, union_id=u1.pk)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django_tenants.utils import schema_context
 from graphql_relay import to_global_id
 
-from tests.selfassessment.helpers import PDF_BYTES, PNG_BYTES, add_participant, make_round
+from tests.support.selfassessment import PDF_BYTES, PNG_BYTES, add_participant, make_round
 
 
 def _evidence(union, participant, name, content):
