@@ -103,10 +103,10 @@ def test_people_active_elsewhere_become_transfer_requests_not_members(union, oth
 def test_transfer_requests_commit_with_their_batch_and_a_rerun_makes_each_once(
     union, other_union, monkeypatch
 ):
+    from imports.importers import members as member_importer
     from imports.services import import_job_create
     from jobs.imports import import_job_run_task
     from membership.services import member_create
-    from transfers import services as transfer_services
     from transfers.models import TransferRequest
 
     first, second = make_id(), make_id()
@@ -120,7 +120,7 @@ def test_transfer_requests_commit_with_their_batch_and_a_rerun_makes_each_once(
     ]
     job = import_job_create(kind="members", filename="会员.xlsx", content=xlsx_bytes(rows), union=union)
 
-    real = transfer_services.transfer_request_from_conflict
+    real = member_importer.transfer_request_from_conflict
     calls = {"n": 0}
 
     def dies_on_the_second(**kwargs):
@@ -129,7 +129,7 @@ def test_transfer_requests_commit_with_their_batch_and_a_rerun_makes_each_once(
             raise RuntimeError("simulated worker crash")
         return real(**kwargs)
 
-    monkeypatch.setattr(transfer_services, "transfer_request_from_conflict", dies_on_the_second)
+    monkeypatch.setattr(member_importer, "transfer_request_from_conflict", dies_on_the_second)
     with pytest.raises(RuntimeError):
         import_job_run_task(job.pk)
     job.refresh_from_db()
@@ -137,7 +137,7 @@ def test_transfer_requests_commit_with_their_batch_and_a_rerun_makes_each_once(
     # The batch rolled back whole: neither the member nor the first transfer request is left behind.
     assert not TransferRequest.objects.exists() and _members(union) == {}
 
-    monkeypatch.setattr(transfer_services, "transfer_request_from_conflict", real)
+    monkeypatch.setattr(member_importer, "transfer_request_from_conflict", real)
     import_job_run_task(job.pk)
     job.refresh_from_db()
     assert job.status == "done"
