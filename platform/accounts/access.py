@@ -18,6 +18,8 @@ from enum import StrEnum
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from federations.models import FederationNode, Union
+
 from .models import NODE_ROLES, Role, RoleGrant
 
 
@@ -202,8 +204,6 @@ def _int_id(value) -> int:
 
 def access_node(actor: Actor, node_id, perm: Perm = Perm.NODE_VIEW):
     """Fetch a federation node the actor holds `perm` on, or raise AccessDenied."""
-    from federations.models import FederationNode
-
     try:
         node = FederationNode.objects.get(pk=_int_id(node_id))
     except (FederationNode.DoesNotExist, TypeError, ValueError, OverflowError) as exc:
@@ -215,8 +215,6 @@ def access_node(actor: Actor, node_id, perm: Perm = Perm.NODE_VIEW):
 
 def access_union(actor: Actor, union_id, perm: Perm = Perm.UNION_VIEW):
     """Fetch a union the actor holds `perm` on, or raise AccessDenied."""
-    from federations.models import Union
-
     try:
         union = Union.objects.select_related("parent_node").get(pk=_int_id(union_id))
     except (Union.DoesNotExist, TypeError, ValueError, OverflowError) as exc:

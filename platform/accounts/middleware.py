@@ -17,6 +17,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from .access import actor_for
+from .services import api_token_authenticate
 
 BEARER = "bearer"
 WRITE_SCOPE = "write"
@@ -80,8 +81,6 @@ class BearerTokenMiddleware:
 
     @staticmethod
     def _authenticate_bearer(request, secret: str) -> None:
-        from .services import api_token_authenticate
-
         token = api_token_authenticate(raw=secret)
         if token is None:
             user = AnonymousUser()

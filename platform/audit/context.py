@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.utils.functional import LazyObject, empty
+
 # Accept ids from a proxy or client only if they are short and plain: they end up in logs and the audit table.
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,63}$")
 
@@ -84,7 +86,6 @@ def current_user_id() -> int | None:
     user = request.__dict__.get("user")
     if user is None:
         return None
-    from django.utils.functional import LazyObject, empty
 
     if isinstance(user, LazyObject):
         user = user._wrapped

@@ -11,6 +11,8 @@ import logging
 import re
 from datetime import UTC, datetime
 
+from django.db import connection
+
 from .context import current_request_id, current_user_id
 
 # GB 11643 resident identity number: 17 digits and a check character (digit or X); not part of a longer number.
@@ -63,8 +65,6 @@ class AccessLogFilter(logging.Filter):
 
 def _current_schema() -> str:
     try:
-        from django.db import connection
-
         return connection.schema_name
     except Exception:  # settings not configured, or a backend without schemas
         return ""

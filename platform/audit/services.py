@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from django.conf import settings
 from django.db import connection, models
 
+from federations.models import Union
+
 from .context import current_context
 from .models import AuditEntry
 
@@ -54,7 +56,6 @@ def _current_union():
     """The union whose schema the connection is in, or None on the public schema."""
     if connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
         return None
-    from federations.models import Union
 
     tenant = getattr(connection, "tenant", None)
     if isinstance(tenant, Union) and tenant.pk is not None:

@@ -6,6 +6,8 @@ by a request, the task id) around each task. Connected in AuditConfig.ready().
 
 from __future__ import annotations
 
+from celery.signals import before_task_publish, task_postrun, task_prerun
+
 from .context import RequestContext, _current, current_context, current_request_id, is_valid_request_id
 
 HEADER = "unionhub_request_id"
@@ -50,8 +52,6 @@ def unbind_task_request_id(sender=None, task_id=None, **kwargs) -> None:
 
 
 def connect() -> None:
-    from celery.signals import before_task_publish, task_postrun, task_prerun
-
     before_task_publish.connect(add_request_id_header, weak=False, dispatch_uid="audit.request_id.publish")
     task_prerun.connect(bind_task_request_id, weak=False, dispatch_uid="audit.request_id.prerun")
     task_postrun.connect(unbind_task_request_id, weak=False, dispatch_uid="audit.request_id.postrun")

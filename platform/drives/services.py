@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from federations.models import FederationNode, Union, UnionStatus
+from membership.models import EmploymentType
+from organisation.models import Branch
 from unionhub.errors import DomainValidationError, FieldError
 
 from .models import Drive, DriveTarget
-
-EMPLOYMENT_TYPES = ("regular", "agency", "migrant", "new_form", "retired")  # membership.EmploymentType values
 
 
 @dataclass(frozen=True)
@@ -29,14 +29,6 @@ class TargetSpec:
     branch_id: int | None = None
     new_members: int = 0
     rate_target_permille: int | None = None
-
-
-def _employment_types() -> tuple[str, ...]:
-    try:
-        from membership.models import EmploymentType
-    except ImportError:  # pragma: no cover - the membership app is always installed
-        return EMPLOYMENT_TYPES
-    return tuple(EmploymentType.values)
 
 
 def _period_errors(name: str, starts_on: date | None, ends_on: date | None) -> list[FieldError]:
@@ -55,7 +47,7 @@ def _period_errors(name: str, starts_on: date | None, ends_on: date | None) -> l
 
 
 def _target_group_errors(groups) -> list[FieldError]:
-    known = _employment_types()
+    known = tuple(EmploymentType.values)
     unknown = [g for g in groups if g not in known]
     if unknown:
         return [
@@ -68,8 +60,6 @@ def _target_group_errors(groups) -> list[FieldError]:
 
 def _branch_names(union: Union, branch_ids: set[int]) -> dict[int, str]:
     """Names of the given branches in the union's schema (one query); missing ids are absent."""
-    from organisation.models import Branch
-
     if not branch_ids:
         return {}
     if connection.schema_name == union.schema_name:

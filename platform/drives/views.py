@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from audit.middleware import client_ip
 from federations.models import Union
+from recruitment.services import application_submit, join_branches, join_employment_types
 from unionhub.errors import DomainValidationError
 
 from .links import invalid_link, link_resolve
@@ -78,8 +79,6 @@ def _resolve(request, token):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def join_page(request, token: str):
-    from recruitment.services import application_submit, join_branches, join_employment_types
-
     try:
         union, link = _resolve(request, token)
     except DomainValidationError as exc:

@@ -13,6 +13,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from accounts.access import actor_for
+from accounts.models import Role, RoleGrant, User
+from accounts.services import role_grant_create, user_create
+from assessment.demo import demo_assessment_load
+from membership.models import Member
+from membership.services import member_create
+from modelworkers.demo import demo_modelworkers_load
+from organisation.models import Branch
+from people.identity import check_character
+from web.demo import demo_web_load
+
+from .models import FederationNode, Union, UnionStatus
+from .services import node_create, union_provision, union_schema_create
 from .validators import credit_code_check_character
 
 # One password for every demo login: it passes AUTH_PASSWORD_VALIDATORS. Demo data only, never production.
@@ -444,15 +461,12 @@ def demo_load(*, unions_per_node: int | None = None, log=None) -> DemoLoadResult
     if result.unions:
         demo_membership_load(union=result.unions[0])
     _logins(result, nodes=nodes, unions_by_slug=unions_by_slug)
-    from modelworkers.demo import demo_modelworkers_load
 
     # The county's 2025 model-worker round (nominations, notice, award) and two earlier awards.
     result.created_model_workers = demo_modelworkers_load(county=county, unions_by_slug=unions_by_slug)
-    from web.demo import demo_web_load
 
     # A running membership drive with targets, and two applications waiting in huarui-jixie's approval queue.
     demo_web_load(county=county, unions_by_slug=unions_by_slug)
-    from assessment.demo import demo_assessment_load
 
     # Last year's 职工之家 round on the county's 100+3-point standard: published results, titles, funding.
     demo_assessment_load(county=county, unions_by_slug=unions_by_slug, city_name=CITY_FEDERATION_NAME)
@@ -460,9 +474,6 @@ def demo_load(*, unions_per_node: int | None = None, log=None) -> DemoLoadResult
 
 
 def _node(result: DemoLoadResult, *, level: str, name: str, parent):
-    from .models import FederationNode
-    from .services import node_create
-
     existing = FederationNode.objects.filter(level=level, name=name, parent=parent).first()
     if existing is not None:
         return existing
@@ -479,9 +490,6 @@ def _node(result: DemoLoadResult, *, level: str, name: str, parent):
 
 
 def _union(result: DemoLoadResult, union_def: DemoUnion, *, parent_node, log):
-    from .models import Union, UnionStatus
-    from .services import union_provision, union_schema_create
-
     existing = Union.objects.filter(slug=union_def.slug).first()
     if existing is not None:
         if existing.status == UnionStatus.PROVISIONING:
@@ -505,11 +513,6 @@ def _union(result: DemoLoadResult, union_def: DemoUnion, *, parent_node, log):
 
 
 def _branches(result: DemoLoadResult, union, branches: tuple[DemoBranch, ...]) -> None:
-    from django.db import transaction
-    from django_tenants.utils import schema_context
-
-    from organisation.models import Branch
-
     def create(defs: tuple[DemoBranch, ...], parent) -> None:
         for order, branch_def in enumerate(defs, start=1):
             branch, created = Branch.objects.get_or_create(
@@ -541,8 +544,6 @@ DEMO_MEMBERS: tuple[tuple[str, bool, str, str, str], ...] = (
 
 
 def demo_id_number(union_index: int, member_index: int, birth: str, female: bool) -> str:
-    from people.identity import check_character
-
     sequence = f"{union_index % 100:02d}{(2 * member_index + (0 if female else 1)) % 10}"
     first17 = f"{COUNTY_DIVISION_CODE}{birth}{sequence}"
     return first17 + check_character(first17)
@@ -550,13 +551,6 @@ def demo_id_number(union_index: int, member_index: int, birth: str, female: bool
 
 def _members(result: DemoLoadResult, union, *, union_index: int) -> None:
     """Create the demo members through membership.services (a union that has members is left alone)."""
-    from django.utils import timezone
-    from django_tenants.utils import schema_context
-
-    from membership.models import Member
-    from membership.services import member_create
-    from organisation.models import Branch
-
     with schema_context(union.schema_name):
         if Member.objects.exists():
             return
@@ -578,10 +572,6 @@ def _members(result: DemoLoadResult, union, *, union_index: int) -> None:
 
 
 def _logins(result: DemoLoadResult, *, nodes: dict, unions_by_slug: dict) -> None:
-    from accounts.access import actor_for
-    from accounts.models import Role, RoleGrant, User
-    from accounts.services import role_grant_create, user_create
-
     users = {}
     for login in DEMO_LOGINS:
         user = User.objects.filter(username=login.username).first()

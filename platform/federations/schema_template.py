@@ -24,7 +24,10 @@ from functools import lru_cache
 
 from django.apps import apps
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.migrations.loader import MigrationLoader
+from django_tenants.utils import get_public_schema_name, get_tenant_model
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +86,6 @@ def tenant_app_labels() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _code_tenant_migrations() -> frozenset[tuple[str, str]]:
     # Built from the migration files only (no database), once per process.
-    from django.db.migrations.loader import MigrationLoader
 
     labels = tenant_app_labels()
     loader = MigrationLoader(None, ignore_no_migrations=True)
@@ -162,8 +164,6 @@ def recorded_fingerprint(schema_name: str) -> str | None:
 
 def stale_tenant_schemas() -> list[str]:
     """Existing tenant schemas whose recorded fingerprint differs from the code's. One query."""
-    from django_tenants.utils import get_public_schema_name, get_tenant_model
-
     table = get_tenant_model()._meta.db_table
     with connection.cursor() as cursor:
         _ensure_state_tables(cursor)
@@ -183,8 +183,6 @@ def stale_tenant_schemas() -> list[str]:
 
 def on_schema_migrated(sender, schema_name: str, **kwargs) -> None:
     """django-tenants `schema_migrated` receiver: every migrated tenant schema records its fingerprint."""
-    from django_tenants.utils import get_public_schema_name
-
     if schema_name != get_public_schema_name():
         record_schema_fingerprint(schema_name)
 
@@ -219,8 +217,6 @@ def template_schema_ensure() -> str:
     Cheap when current (two small queries); otherwise migrates the template with django-tenants under an
     advisory lock, so concurrent callers do it once.
     """
-    from django.core.management import call_command
-
     template = template_schema_name()
     fingerprint = code_fingerprint()
     if schema_exists(template) and recorded_fingerprint(template) == fingerprint:

@@ -24,6 +24,7 @@ from .models import (
     Union,
     UnionStatus,
 )
+from .schema_template import schema_create_from_template
 from .validators import normalise_credit_code
 
 
@@ -206,8 +207,6 @@ def union_schema_create(*, union: Union) -> Union:
 
     Idempotent and safe to retry or run twice at once: the union row is locked while checking.
     """
-    from .schema_template import schema_create_from_template
-
     with transaction.atomic():
         locked = (
             Union.objects.select_for_update(of=("self",))

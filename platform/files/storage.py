@@ -2,8 +2,11 @@
 
 from contextlib import contextmanager
 
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from django.core.files.storage import Storage, storages
 from django.utils.translation import gettext as _
+from storages.backends.s3 import S3Storage  # imports boto3: only when asked
 
 from unionhub.errors import ServiceUnavailable
 
@@ -15,18 +18,11 @@ def file_storage() -> Storage:
 
 
 def is_s3(storage: Storage) -> bool:
-    from storages.backends.s3 import S3Storage  # imports boto3: only when asked
-
     return isinstance(storage, S3Storage)
 
 
 def _unreachable(exc: Exception) -> bool:
     """True for failures of the storage service itself (connection, timeouts, S3 5xx), not for bad requests."""
-    try:
-        from botocore.exceptions import ClientError, HTTPClientError
-        from botocore.exceptions import ConnectionError as BotoConnectionError
-    except ImportError:  # boto3 not installed: local disk only
-        return isinstance(exc, (ConnectionError, TimeoutError))
     if isinstance(exc, (BotoConnectionError, HTTPClientError, ConnectionError, TimeoutError)):
         return True
     if isinstance(exc, ClientError):

@@ -99,6 +99,8 @@ class ImportRejection(models.Model):
     id_number_encrypted = models.TextField(blank=True, default="", editable=False)
     reason = models.TextField(_("错误原因"))
 
+    encrypted_secrets = ("id_number_encrypted",)  # re-encrypted by key rotation (people.services)
+
     class Meta:
         ordering = ["job", "row_number"]
         constraints = [

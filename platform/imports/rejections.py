@@ -25,7 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import AccessDenied, Actor, Perm
-from people.identity import id_decrypt, id_encrypt, mask_id
+from people.identity import mask_id
+from unionhub.secrets import secret_decrypt, secret_encrypt
 
 from .models import ImportJob, ImportRejection, ImportStatus
 
@@ -55,7 +56,7 @@ def rejection_new(*, job_id: int, row_number: int, cells: list, reason: str) -> 
         job_id=job_id,
         row_number=row_number,
         values=masked,
-        id_number_encrypted=id_encrypt(json.dumps(originals, ensure_ascii=False)) if originals else "",
+        id_number_encrypted=secret_encrypt(json.dumps(originals, ensure_ascii=False)) if originals else "",
         reason=_mask_text(reason),
     )
 
@@ -63,7 +64,7 @@ def rejection_new(*, job_id: int, row_number: int, cells: list, reason: str) -> 
 def _full_cells(values: list, encrypted: str) -> list:
     if not encrypted:
         return list(values)
-    originals = json.loads(id_decrypt(encrypted))
+    originals = json.loads(secret_decrypt(encrypted))
     return [originals.get(str(index), value) for index, value in enumerate(values)]
 
 

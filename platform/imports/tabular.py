@@ -17,6 +17,7 @@ from datetime import date, datetime, time
 from xml.etree import ElementTree
 
 from django.utils.translation import gettext as _
+from python_calamine import CalamineWorkbook
 
 from unionhub.errors import DomainValidationError
 
@@ -192,7 +193,6 @@ def _xlsx_rows(sheet, formulas: dict[int, dict[int, str]]) -> Iterator[tuple[int
 
 def open_xlsx(content: bytes) -> Table:
     # calamine (Rust) reads a sheet many times faster than openpyxl; formulas come from the sheet XML.
-    from python_calamine import CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))

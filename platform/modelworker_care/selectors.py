@@ -34,6 +34,7 @@ from .models import (
     LifeEvent,
     Notification,
 )
+from .services.allowances import rule_spans
 
 # Recording care (assessments, events, benefits) is the federation staff's "inspect" kind of write.
 CARE_PERM = Perm.UNION_INSPECT
@@ -201,7 +202,6 @@ def due_calendar(
     filed = AnnualAssessment.objects.filter(worker_id__in=ids, year__in=years, status=AssessmentStatus.FILED)
     for worker_id, year in filed.values_list("worker_id", "year"):
         given.add((worker_id, DueKind.ASSESSMENT, year))
-    from .services.allowances import rule_spans
 
     rules = rule_spans(node_ids={t.awarding_node_id for t in terms}, levels={t.level for t in terms})
     items = due.due_items(terms, start=start, end=end, rules=rules, given=given)

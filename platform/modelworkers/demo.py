@@ -10,6 +10,18 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db import transaction
+from django_tenants.utils import schema_context
+
+from membership.models import Member
+from people.identity import check_character
+
+from .awards.batches import batch_create
+from .awards.nominations import nomination_accept, nomination_submit
+from .awards.notices import notice_approve, notice_publish
+from .awards.registry import modelworker_register
+from .models import AwardBatch
+
 BATCH_SESSION = 5
 BATCH_NAME = "示范县第五届劳动模范和先进工作者评选"
 AWARDED_ON = date(2025, 4, 28)
@@ -34,25 +46,12 @@ EARLIER = (
 
 
 def _identity_number(county_code: str, birth: str, sequence: str) -> str:
-    from people.identity import check_character
-
     first17 = f"{county_code}{birth}{sequence}"
     return first17 + check_character(first17)
 
 
 def demo_modelworkers_load(*, county, unions_by_slug: dict) -> int:
     """Create the demo round and registry entries if missing; returns the number of model workers created."""
-    from django.db import transaction
-    from django_tenants.utils import schema_context
-
-    from membership.models import Member
-
-    from .awards.batches import batch_create
-    from .awards.nominations import nomination_accept, nomination_submit
-    from .awards.notices import notice_approve, notice_publish
-    from .awards.registry import modelworker_register
-    from .models import AwardBatch
-
     if AwardBatch.objects.filter(awarding_node=county, session=BATCH_SESSION).exists():
         return 0
     if any(slug not in unions_by_slug for slug, *_ in NOMINEES):

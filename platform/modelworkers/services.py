@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from files.models import StoredFile
 from rollup.facts import facts_apply
 from rollup.indicators import STOCK
 from unionhub.errors import DomainValidationError, FieldError
@@ -261,8 +262,6 @@ def revocation_propose(
 ) -> Revocation:
     """Open a proposal to revoke the title (grounds from RevocationGround, supporting files.StoredFile rows).
     mw-care calls it with source "assessment" when an annual assessment fails."""
-    from files.models import StoredFile
-
     grounds = _clean_grounds(grounds)
     note = (note or "").strip()
     errors: list[FieldError] = []

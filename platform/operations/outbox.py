@@ -14,6 +14,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from jobs.celery_app import resolve_task
+
 from .models import TaskOutbox
 
 logger = logging.getLogger("jobs")
@@ -24,8 +26,6 @@ SWEEP_GRACE_SECONDS = 60
 
 def outbox_send(record: TaskOutbox) -> None:
     """Publish one outbox row's message (same task id); raises what the broker raises."""
-    from jobs.celery_app import resolve_task
-
     options = dict(record.options or {})
     countdown = options.pop("countdown", None)
     if countdown:

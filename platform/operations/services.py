@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
+from federations.models import Union, UnionStatus
+from jobs.celery_app import enqueue_on_commit, resolve_task
 from unionhub.errors import DomainValidationError
 
 from .models import FanoutProgress, FanoutRun, ProgressStatus
@@ -64,8 +66,6 @@ def fanout_start(
     `task_name` is the Celery task that processes one union (args: run_id, union_id); the default one calls
     `fanout_process_union`. Nothing is sent unless the surrounding transaction commits.
     """
-    from federations.models import Union, UnionStatus
-
     try:
         fanout_job_get(job_name)
     except LookupError:
@@ -166,8 +166,6 @@ def fanout_dispatch(*, run_id: int, include_failed: bool = True) -> int:
 
     Safe to run twice (a redelivered or resumed dispatcher): extra messages find their row done and skip.
     """
-    from jobs.celery_app import enqueue_on_commit, resolve_task
-
     run = FanoutRun.objects.get(pk=run_id)
     task = resolve_task(run.task_name)
     stale_before = timezone.now() - timedelta(seconds=run.lease_seconds)
@@ -199,8 +197,6 @@ def fanout_dispatch(*, run_id: int, include_failed: bool = True) -> int:
 def fanout_process_union(*, run_id: int, union_id: int) -> str:
     """Process one union of a run, at most once. Returns "done", or "skipped" when another delivery already
     did (or is doing) it, or "lost" when the claim was taken over as stale while working."""
-    from federations.models import Union
-
     run = FanoutRun.objects.get(pk=run_id)
     job = fanout_job_get(run.job_name)
     union = Union.objects.get(pk=union_id)
@@ -309,8 +305,6 @@ def _finish_run_if_complete(run_id: int) -> bool:
 
 
 def _enqueue_dispatch(run_id: int, *, include_failed: bool = True) -> None:
-    from jobs.celery_app import enqueue_on_commit
-
     # The dispatcher only touches public tables.
     enqueue_on_commit(
         FANOUT_DISPATCH_TASK,

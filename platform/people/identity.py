@@ -8,14 +8,14 @@ Formats accepted, all 18 characters with a MOD 11-2 check character (ISO 7064):
   3-digit nationality code, birth date, sequence, check.
 The 17th digit is odd for men and even for women in all of them.
 
-Never stored in clear: `id_hash` (keyed HMAC, same key in every union) finds the person, `id_encrypt` keeps the
-number for the audited reveal (MultiFernet: the first key encrypts, every key decrypts, so keys can be rotated),
-and `mask_id` is what screens show.
+Never stored in clear: `seal()` gives the four stored forms together (`people.models.SealedIdentity`, the fields
+every table keeping an identity number has): the keyed hash (HMAC, same key in every union) that finds the person,
+the encryption (`unionhub.secrets`' key ring) kept for the audited reveal (`id_decrypt`), the masked form screens
+show and the last four characters searched by.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from unionhub.errors import DomainValidationError
+from unionhub.secrets import secret_decrypt, secret_encrypt
 
 FIELD = "id_number"
 
@@ -147,37 +148,34 @@ def id_hash(number: str) -> str:
     return hmac.new(_hmac_key(settings.UNIONHUB_PII_HMAC_KEY), number.encode(), hashlib.sha256).hexdigest()
 
 
-# --- encryption with key rotation -------------------------------------------------------------------------------
+# --- the stored forms -------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)  # id_encrypt asks for it per row (bulk imports)
-def derived_dev_key(secret_key: str) -> str:
-    """A Fernet key derived from SECRET_KEY: for development and tests when no encryption key is configured."""
-    digest = hashlib.sha256(b"unionhub-pii-encryption:" + secret_key.encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode()
+@dataclass(frozen=True)
+class Sealed:
+    """An identity number as stored: the fields of people.models.SealedIdentity."""
+
+    encrypted: str
+    masked: str
+    hash: str
+    last4: str
+
+    def fields(self) -> dict[str, str]:
+        return {
+            "id_number_encrypted": self.encrypted,
+            "id_number_masked": self.masked,
+            "id_hash": self.hash,
+            "id_last4": self.last4,
+        }
 
 
-@lru_cache(maxsize=4)
-def _fernet(keys: tuple[str, ...]):
-    from cryptography.fernet import Fernet, MultiFernet
-
-    return MultiFernet([Fernet(key.encode()) for key in keys])
-
-
-def _configured_keys() -> tuple[str, ...]:
-    keys = tuple(settings.UNIONHUB_PII_ENCRYPTION_KEYS)
-    return keys or (derived_dev_key(settings.SECRET_KEY),)
-
-
-def id_encrypt(number: str) -> str:
-    return _fernet(_configured_keys()).encrypt(number.encode()).decode()
+def seal(number: str) -> Sealed:
+    """The stored forms of a normalised number (`parse_identity_number(...).number`)."""
+    return Sealed(
+        encrypted=secret_encrypt(number), masked=mask_id(number), hash=id_hash(number), last4=number[-4:]
+    )
 
 
 def id_decrypt(token: str) -> str:
-    """Decrypt with any configured key (old keys stay listed after the first one until rotation is done)."""
-    return _fernet(_configured_keys()).decrypt(token.encode()).decode()
-
-
-def id_reencrypt(token: str) -> str:
-    """The same number encrypted under the current first key (key rotation)."""
-    return _fernet(_configured_keys()).rotate(token.encode()).decode()
+    """The number in clear, for the audited reveal and for copying a person to another union only."""
+    return secret_decrypt(token)

@@ -29,7 +29,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from files.selectors import SENT_OUTSIDE, file_download_url, file_exists
+from unionhub.errors import DomainValidationError
 
+from .files import report_files_generate
 from .models import (
     Delivery,
     DeliveryAttempt,
@@ -41,6 +43,7 @@ from .models import (
     SubmissionLevel,
     SubmissionStatus,
 )
+from .services import webhook_secret_decrypt
 
 logger = logging.getLogger("reporting.delivery")
 
@@ -135,8 +138,6 @@ def _absolute(url: str) -> str:
 
 def _files_ready(delivery: Delivery) -> list[ReportFile]:
     """The report files of the delivered version, in storage (rendered again when missing or stale)."""
-    from .files import report_files_generate
-
     submission = delivery.submission
     snapshot_id = submission.snapshot_id if submission else None
     rows = list(ReportFile.objects.filter(node_id=delivery.node_id, period_id=delivery.period_id))
@@ -199,8 +200,6 @@ def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def _post_webhook(delivery: Delivery, recipient: ReportRecipient, body: bytes, attempt: int) -> int:
-    from .services import webhook_secret_decrypt
-
     timestamp = str(int(time.time()))
     request = urllib.request.Request(
         delivery.target,
@@ -310,8 +309,6 @@ def delivery_attempt(
 
 def delivery_retry(*, delivery: Delivery, now: datetime | None = None) -> Delivery:
     """Put a failed (given up) delivery back in the queue for another round of attempts."""
-    from unionhub.errors import DomainValidationError
-
     delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
     if delivery.status == DeliveryStatus.DELIVERED:
         raise DomainValidationError.single("id", "delivered", _("该报送已送达，无需重发。"))

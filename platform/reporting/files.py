@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,9 +18,12 @@ from federations.models import FederationNode, Union
 from files.keys import federation_file_key
 from files.selectors import file_exists
 from files.services import file_store
+from rollup.catalogue import CATALOGUE, RATIO
+from rollup.selectors import rollup_tree
 
 from . import layout, render
 from .models import ReportFile, ReportFileKind
+from .selectors import current_snapshot, reviewer_of
 
 FILE_AREA = "reports"
 
@@ -35,8 +39,6 @@ def _period_name(period) -> str:
 
 
 def _columns(codes: list[str]) -> list[layout.Column]:
-    from rollup.catalogue import CATALOGUE, RATIO
-
     columns = []
     for code in codes:
         entry = CATALOGUE.get(code)
@@ -51,8 +53,6 @@ def _columns(codes: list[str]) -> list[layout.Column]:
 
 
 def _shown(code: str, value):
-    from decimal import Decimal
-
     if code == "mw_benefits_fen" and value is not None:
         return (Decimal(value) / 100).quantize(Decimal("0.01"))
     return value
@@ -60,11 +60,8 @@ def _shown(code: str, value):
 
 def report_data_build(*, node: FederationNode, period, snapshot=None) -> layout.ReportData:
     """The report's figures: one row per direct sub-unit of `node` plus its total (3-4 queries)."""
-    from rollup.selectors import rollup_tree
-
     specs = layout.table_specs()
     wanted = layout.all_indicators()
-    from rollup.catalogue import CATALOGUE
 
     codes = [code for code in wanted if code in CATALOGUE]
     tree = rollup_tree(node=node, period=period, indicators=codes, snapshot=snapshot)
@@ -107,7 +104,6 @@ def report_data_build(*, node: FederationNode, period, snapshot=None) -> layout.
             )
         )
         tables.append(layout.Table(spec.code, spec.title, columns, rows))
-    from .selectors import reviewer_of
 
     _reviewer, recipient_name = reviewer_of(node)
     return layout.ReportData(
@@ -162,8 +158,6 @@ def report_file_key(*, node, period, snapshot, kind: str, filename: str) -> str:
 def report_files_generate(*, node: FederationNode, period, snapshot="current") -> list[ReportFile]:
     """Render and store the node's XLSX and PDF for `period` (the current snapshot unless one is given; None =
     live figures). Returns the ReportFile rows. Uploads only what changed."""
-    from .selectors import current_snapshot
-
     if snapshot == "current":
         snapshot = current_snapshot(period)
     data = report_data_build(node=node, period=period, snapshot=snapshot)

@@ -162,7 +162,9 @@ class ReminderClaim(models.Model):
 
 class ReportRecipient(models.Model):
     """Where a node's reports go beyond the platform: the higher-level union's e-mail addresses and/or webhook.
-    The webhook secret is stored encrypted (people.identity keys) and never shown again."""
+    The webhook secret is stored encrypted (unionhub.secrets) and never shown again."""
+
+    encrypted_secrets = ("webhook_secret_encrypted",)  # re-encrypted by key rotation (people.services)
 
     node = models.OneToOneField(
         "federations.FederationNode", on_delete=models.CASCADE, related_name="report_delivery"

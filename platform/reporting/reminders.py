@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,8 +51,6 @@ def reminder_key(
 
 def _recipients(union_ids: set[int], node_ids: set[int]) -> dict[tuple[str, int], list[str]]:
     """E-mail addresses of the officers of each unit (one query)."""
-    from django.db.models import Q
-
     rows = (
         RoleGrant.objects.active()
         .filter(

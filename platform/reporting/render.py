@@ -13,10 +13,27 @@ import hashlib
 import io
 import json
 import zipfile
+from copy import copy
 from datetime import datetime
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
+from reportlab.platypus import Table as PdfTable
+
+from unionhub.spreadsheets import new_workbook
 
 from .layout import ReportData, Table
 
@@ -58,8 +75,6 @@ def _add_styles(workbook) -> dict:
     """Named styles, registered once: assigning a name to a cell is cheap, where building Font/Border objects per
     cell makes openpyxl hash and compare style objects thousands of times (seconds for a county's tables).
     Returns each name's style array (what openpyxl copies into a cell given the name)."""
-    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
-
     thin = Side(style="thin", color="808080")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     styles = [
@@ -110,9 +125,6 @@ def _table_rows(table: Table, data: ReportData) -> list[tuple[list, str]]:
 def _write_table(sheet, table: Table, data: ReportData, styles: dict) -> None:
     """The table's sheet. Cells get their named style by copying its style array, which is what `cell.style =
     name` does after looking the name up in a list twice per cell (over half the time of a 200-row sheet)."""
-    from copy import copy
-
-    from openpyxl.utils import get_column_letter
 
     def styled(row: int, column: int, name: str) -> None:
         sheet.cell(row, column)._style = copy(styles[name])
@@ -146,11 +158,6 @@ def _write_table(sheet, table: Table, data: ReportData, styles: dict) -> None:
 
 def render_xlsx(data: ReportData) -> bytes:
     """The workbook: a cover sheet, then one sheet per statistical table."""
-    from openpyxl.styles import Font
-    from openpyxl.writer.excel import ExcelWriter
-
-    from unionhub.spreadsheets import new_workbook
-
     workbook = new_workbook()  # formula-safe: a union's name is data, never a formula
     styles = _add_styles(workbook)
     cover = workbook.active
@@ -212,8 +219,6 @@ def report_data_hash(data: ReportData) -> str:
 
 def xlsx_data_hash(content: bytes) -> str:
     """The data hash read back from a rendered file (to check a stored file against its recorded hash)."""
-    from openpyxl import load_workbook
-
     workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     sheets = []
     for sheet in workbook.worksheets:
@@ -261,9 +266,6 @@ CHART_BARS = 15
 
 
 def _register_font() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
     if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
 
@@ -278,10 +280,6 @@ def _fmt(value, decimals: int) -> str:
 
 def _members_chart(table: Table):
     """A bar chart of members per sub-unit (the largest CHART_BARS), or None without sub-units."""
-    from reportlab.graphics.charts.barcharts import VerticalBarChart
-    from reportlab.graphics.shapes import Drawing, String
-    from reportlab.lib import colors
-
     rows = [row for row in table.rows if row.kind != "total"]
     if not rows:
         return None
@@ -305,13 +303,6 @@ def _members_chart(table: Table):
 
 def render_pdf(data: ReportData) -> bytes:
     """A summary: the key totals of each table and a chart of members per sub-unit."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
-    from reportlab.platypus import Table as PdfTable
-
     _register_font()
     title_style = ParagraphStyle("title", fontName=PDF_FONT, fontSize=16, leading=22, alignment=1)
     body_style = ParagraphStyle("body", fontName=PDF_FONT, fontSize=9, leading=13)

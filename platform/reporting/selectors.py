@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.access import AccessDenied, Actor, Perm
 from federations.models import FederationNode, NodeLevel, Union
+from rollup.models import ReportingPeriod, Snapshot
 
 from .models import Submission, SubmissionLevel, SubmissionStatus
 
@@ -55,8 +56,6 @@ def reviewer_of(unit) -> tuple[FederationNode | None, str]:
 
 
 def current_snapshot(period):
-    from rollup.models import Snapshot
-
     return Snapshot.objects.filter(period=period, is_current=True).first()
 
 
@@ -227,8 +226,6 @@ def _int_id(value) -> int:
 def access_period(actor: Actor, period_id, perm: Perm = Perm.NODE_VIEW, *, union: Union | None = None):
     """A reporting period the actor may see: on its owner node (federation roles) or, for a union's people, a
     period whose owner covers that union."""
-    from rollup.models import ReportingPeriod
-
     try:
         period = ReportingPeriod.objects.select_related("owner_node").get(pk=_int_id(period_id))
     except (ReportingPeriod.DoesNotExist, TypeError, ValueError, OverflowError) as exc:

@@ -24,7 +24,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from federations.models import FederationNode, Union
+from rollup.checks import logic_checks
+from rollup.models import PeriodStatus
 from unionhub.errors import DomainValidationError, FieldError
+from unionhub.secrets import secret_decrypt, secret_encrypt
 
 from . import selectors
 from .models import (
@@ -73,8 +76,6 @@ def failure_key(failure, *, union_id: int = 0) -> tuple[str, int, str, int]:
 
 
 def checks_for(*, period, unit, snapshot=None) -> list:
-    from rollup.checks import logic_checks
-
     return logic_checks(node=unit, period=period, snapshot=snapshot)
 
 
@@ -172,8 +173,6 @@ def submission_submit(*, period, unit, user=None, now: datetime | None = None) -
 
     Refused when it is already submitted or accepted, while the period is being closed, while units it reviews are
     not accepted yet, or when a logic check fails without an explanation."""
-    from rollup.models import PeriodStatus
-
     now = now or timezone.now()
     level = _unit_in_period(period, unit)
     if period.status == PeriodStatus.CLOSING:
@@ -376,9 +375,7 @@ def deadlines_default(period) -> dict[str, date]:
 
 
 def webhook_secret_decrypt(recipient: ReportRecipient) -> str:
-    from people.identity import id_decrypt
-
-    return id_decrypt(recipient.webhook_secret_encrypted) if recipient.webhook_secret_encrypted else ""
+    return secret_decrypt(recipient.webhook_secret_encrypted) if recipient.webhook_secret_encrypted else ""
 
 
 def recipient_update(
@@ -391,8 +388,6 @@ def recipient_update(
     active: bool | None = None,
 ) -> ReportRecipient:
     """Create or edit where `node`'s reports are delivered. `webhook_secret`: None keeps it, "" clears it."""
-    from people.identity import id_encrypt
-
     recipient = ReportRecipient.objects.filter(node=node).first() or ReportRecipient(
         node=node, name=node.effective_report_recipient_name
     )
@@ -428,7 +423,7 @@ def recipient_update(
     if webhook_secret is not None:
         if webhook_secret and len(webhook_secret) < 16:
             errors.append(FieldError("webhook_secret", "too_short", _("签名密钥至少16个字符。")))
-        recipient.webhook_secret_encrypted = id_encrypt(webhook_secret) if webhook_secret else ""
+        recipient.webhook_secret_encrypted = secret_encrypt(webhook_secret) if webhook_secret else ""
     if active is not None:
         recipient.active = active
     if recipient.webhook_url and not recipient.webhook_secret_encrypted and not errors:

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from federations.models import Union
+
 from . import indicators as ind
-from .catalogue import MEMBER_RECORDS_OK
-from .selectors import _live_rows, rollup_tree
+from .catalogue import MEMBER_RECORDS_OK, base_codes
+from .selectors import RollupUnit, _live_rows, flow_label, rollup_tree
 
 
 @dataclass(frozen=True)
@@ -125,10 +127,6 @@ def logic_checks(*, node, period, snapshot=None, branches: bool = False) -> list
 
     Live: the same two queries as the roll-up; `branches=True` (or a union as `node`) also checks branch figures.
     """
-    from federations.models import Union
-
-    from .selectors import flow_label
-
     if isinstance(node, Union):
         indicators = CHECK_INDICATORS
         tree = rollup_tree(node=node, period=period, indicators=indicators, snapshot=snapshot)
@@ -145,15 +143,12 @@ def logic_checks(*, node, period, snapshot=None, branches: bool = False) -> list
         tree = rollup_tree(node=node, period=period, indicators=CHECK_INDICATORS, snapshot=snapshot)
         return [failure for unit in tree.walk() if unit.kind == "union" for failure in _value_rules(unit)]
 
-    from .catalogue import base_codes
-
     bases = base_codes(CHECK_INDICATORS)
     nodes, unions = _live_rows(path=node.path, year=flow_label(period), bases=bases)
     failures: list[CheckFailure] = []
     node_paths = {node_id: (path, parent_id) for node_id, _name, _level, parent_id, path in nodes}
     failures += _node_structure(nodes, root_id=node.pk, root_parent=node.parent_id)
     failures += _union_structure([row[:4] for row in unions], node_paths)
-    from .selectors import RollupUnit
 
     for union_id, name, parent_id, node_path, *values in unions:
         unit = RollupUnit(

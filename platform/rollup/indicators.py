@@ -1,4 +1,4 @@
-"""Indicator codes of the live facts and the reporting calendar. Issue 7 (statistics) extends this list.
+"""Indicator codes of the live facts and the reporting calendar.
 
 Stocks (period "") are counts now; flows carry the label of the reporting year they fall in. The reporting year
 runs from 1 October to 30 September and is labelled by the calendar year in which it ends: 2025-11-02 is in "2026".

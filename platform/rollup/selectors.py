@@ -13,6 +13,7 @@ from functools import lru_cache
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from federations.models import FederationNode, Union
 from unionhub.errors import DomainValidationError
 
 from . import indicators as ind
@@ -143,8 +144,6 @@ def _branch_ok(entry) -> bool:
 
 
 def _node_of(node):
-    from federations.models import FederationNode, Union
-
     if isinstance(node, (FederationNode, Union)):
         return node
     raise TypeError("rollup_tree needs a FederationNode or a Union")
@@ -176,8 +175,6 @@ def rollup_tree(
     `depth` only prunes what is returned (0: the node alone, 1: with its children, None: everything); every value
     is still its whole subtree's total. Live, unions below the cut are summed per parent node in SQL.
     """
-    from federations.models import Union
-
     node = _node_of(node)
     codes = indicators_clean(indicators)
     depth = depth_clean(depth)
@@ -411,8 +408,6 @@ def _union_tree(*, union, year, codes, bases, with_branches: bool = True) -> Rol
 
 def _snapshot_tree(*, node, snapshot: Snapshot, codes, bases) -> RollupUnit:
     """The frozen figures: node and union rows of the snapshot under the node's path (one query)."""
-    from federations.models import Union
-
     is_union = isinstance(node, Union)
     rows = SnapshotValue.objects.filter(snapshot=snapshot, indicator__in=bases)
     if is_union:

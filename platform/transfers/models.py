@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from people.models import SealedIdentity
+
 
 class TransferStatus(models.TextChoices):
     REQUESTED = "requested", _("待转出")  # waiting for the origin union to release
@@ -27,7 +29,7 @@ class TransferSide(models.TextChoices):
     DESTINATION = "destination", _("转入工会")
 
 
-class TransferRequest(models.Model):
+class TransferRequest(SealedIdentity):
     origin_union = models.ForeignKey(
         "federations.Union", on_delete=models.PROTECT, related_name="transfers_out"
     )
@@ -41,10 +43,7 @@ class TransferRequest(models.Model):
 
     # The person: keyed hash (the cross-union key), identity number encrypted for creating the destination member,
     # masked for display. Never the number in clear.
-    id_hash = models.CharField(max_length=64)
     id_kind = models.CharField(max_length=20)
-    id_number_encrypted = models.TextField(editable=False)
-    id_number_masked = models.CharField(_("证件号码"), max_length=24)
     name = models.CharField(_("姓名"), max_length=50)
     employment_type = models.CharField(_("用工类型"), max_length=20)
 

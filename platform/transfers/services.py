@@ -35,6 +35,12 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from federations.models import Union, UnionStatus
+from membership.models import HOLDING_STATUSES, Member, MemberOrigin, MemberStatus, MemberStatusChange
+from membership.services import PersonActiveElsewhere, member_change_status, member_create
+from membership.validation import employment_type_clean, name_clean
+from organisation.models import Branch
+from people.identity import id_decrypt, parse_identity_number, seal
+from people.models import PersonMembership
 from unionhub.errors import DomainValidationError
 
 from .models import OPEN_STATUSES, TransferRequest, TransferSide, TransferStatus
@@ -101,7 +107,6 @@ def _save_new(transfer: TransferRequest, field: str) -> TransferRequest:
 def _check_destination_branch(union: Union, branch_id: int | None, field: str = "branch") -> int | None:
     if branch_id is None:
         return None
-    from organisation.models import Branch
 
     with schema_context(union.schema_name):
         if not Branch.objects.filter(pk=branch_id).exists():
@@ -109,18 +114,8 @@ def _check_destination_branch(union: Union, branch_id: int | None, field: str = 
     return branch_id
 
 
-def _check_employment_type(value: str) -> str:
-    from membership.models import EmploymentType
-
-    if value not in EmploymentType.values:
-        raise _error("employment_type", "invalid_choice", _("请选择有效的用工类型。"))
-    return value
-
-
 def _holding_member(union: Union, member_id: int, *, lock: bool = False):
     """The member row in `union` if it still holds membership there (active or retained), else None."""
-    from membership.models import HOLDING_STATUSES, Member
-
     with schema_context(union.schema_name):
         rows = Member.objects.filter(pk=member_id, status__in=list(HOLDING_STATUSES))
         if lock:
@@ -129,8 +124,6 @@ def _holding_member(union: Union, member_id: int, *, lock: bool = False):
 
 
 def _person_index(id_hash: str, *, lock: bool = False):
-    from people.models import PersonMembership
-
     rows = PersonMembership.objects.filter(id_hash=id_hash)
     if lock:
         rows = rows.select_for_update()
@@ -188,6 +181,7 @@ def transfer_request_send(
             id_kind=member.id_kind,
             id_number_encrypted=member.id_number_encrypted,
             id_number_masked=member.id_number_masked,
+            id_last4=member.id_last4,
             name=member.name,
             employment_type=member.employment_type,
             original_join_date=member.join_date,
@@ -215,15 +209,10 @@ def transfer_request_from_conflict(
 
     The destination learns only that the person is a member elsewhere and that a request was sent: which union and
     since when stay hidden from it until the origin releases (api.transfers.types); the origin sees who asked."""
-    from people.identity import id_encrypt, id_hash, mask_id, parse_identity_number
-
     parsed = parse_identity_number(id_number)
-    name = (name or "").strip()
-    if not name:
-        raise _error("name", "required", _("请填写姓名。"))
-    if len(name) > 50:
-        raise _error("name", "too_long", _("姓名不能超过50个字符。"))
-    person_hash = id_hash(parsed.number)
+    name = name_clean(name)
+    sealed = seal(parsed.number)
+    person_hash = sealed.hash
     with transaction.atomic():
         person = _person_index(person_hash, lock=True)
         if person is None:
@@ -238,7 +227,7 @@ def transfer_request_from_conflict(
             raise _error(
                 "id_number", "not_active_elsewhere", _("该人员未在其他工会登记会籍，请直接办理入会。")
             )
-        employment_type = _check_employment_type(employment_type or origin_member.employment_type)
+        employment_type = employment_type_clean(employment_type or origin_member.employment_type)
         branch_id = _check_destination_branch(destination_union, branch_id)
         _check_open_slot(person_hash, "id_number", destination_union=destination_union)
         transfer = TransferRequest(
@@ -246,10 +235,8 @@ def transfer_request_from_conflict(
             destination_union=destination_union,
             requested_by_side=TransferSide.DESTINATION,
             status=TransferStatus.REQUESTED,
-            id_hash=person_hash,
             id_kind=parsed.kind,
-            id_number_encrypted=id_encrypt(parsed.number),
-            id_number_masked=mask_id(parsed.number),
+            **sealed.fields(),
             name=name,
             employment_type=employment_type,
             original_join_date=origin_member.join_date,
@@ -277,8 +264,6 @@ class JoinResult:
 def member_create_or_request_transfer(*, union: Union, note: str = "", **member_fields) -> JoinResult:
     """`membership.services.member_create`, but a person active in another union becomes a transfer request to
     this union instead of an error (one person, one membership). Other validation errors propagate."""
-    from membership.services import PersonActiveElsewhere, member_create
-
     try:
         with transaction.atomic():  # a savepoint: whatever member_create wrote before refusing is undone
             return JoinResult(member=member_create(union=union, **member_fields))
@@ -381,10 +366,6 @@ def transfer_accept(
     `branch_id` (a branch of the destination) overrides the one named in the request. Accepting a decided transfer
     is a field error ("already_decided"), so a repeated click changes nothing.
     """
-    from membership.models import Member, MemberOrigin, MemberStatus, MemberStatusChange
-    from membership.services import member_change_status, member_create
-    from people.identity import id_decrypt
-
     with transaction.atomic():
         transfer = _locked(transfer)
         _check_open(transfer)

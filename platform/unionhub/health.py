@@ -12,10 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from django.conf import settings
+from django.core.files.storage import InvalidStorageError, storages
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from kombu import Connection
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +39,6 @@ def check_database() -> str:
 
 
 def check_broker() -> str:
-    from kombu import Connection
-
     url = getattr(settings, "CELERY_BROKER_URL", None)
     if not url:
         return SKIPPED
@@ -50,8 +50,6 @@ def check_broker() -> str:
 
 
 def check_storage() -> str:
-    from django.core.files.storage import InvalidStorageError, storages
-
     alias = "unionhub" if "unionhub" in settings.STORAGES else "default"
     try:
         storage = storages[alias]

@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from people.models import SealedIdentity
+
 
 class Sex(models.TextChoices):
     MALE = "male", _("男")
@@ -98,7 +100,7 @@ class MemberOrigin(models.TextChoices):
     TRANSFERRED_IN = "transferred_in", _("转入")
 
 
-class Member(models.Model):
+class Member(SealedIdentity):
     name = models.CharField(_("姓名"), max_length=50)
     sex = models.CharField(_("性别"), max_length=10, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
@@ -122,15 +124,9 @@ class Member(models.Model):
         _("会籍来源"), max_length=20, choices=MemberOrigin.choices, default=MemberOrigin.JOINED
     )
 
-    # Identity number: never stored in clear. Encrypted for the audited reveal, masked for display, and a keyed hash
-    # (HMAC, same key in every union) to find duplicates here and the person's membership elsewhere.
+    # Identity number: never stored in clear (SealedIdentity). The keyed hash (same key in every union) finds
+    # duplicates here and the person's membership elsewhere.
     id_kind = models.CharField(_("证件类型"), max_length=20, choices=IdKind.choices, default=IdKind.RESIDENT)
-    id_number_encrypted = models.TextField(editable=False)
-    id_number_masked = models.CharField(_("证件号码"), max_length=24, editable=False)
-    id_hash = models.CharField(max_length=64, editable=False)
-    id_last4 = models.CharField(
-        max_length=4, editable=False, default=""
-    )  # search by the last four characters
 
     status = models.CharField(
         _("会籍状态"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.ACTIVE

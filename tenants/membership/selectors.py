@@ -10,7 +10,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.access import Actor, Perm
-from people.identity import id_hash
+from organisation.selectors import branch_subtree_ids
+from people.identity import id_hash, parse_identity_number
+from unionhub.errors import DomainValidationError
 
 from .models import DuesPayment, Member, MemberStatus, MemberStatusChange
 
@@ -26,8 +28,6 @@ def _add_months(day: date, months: int) -> date:
 
 def member_scope(*, actor: Actor, union, perm: Perm = Perm.MEMBER_VIEW) -> frozenset[int] | None:
     """Branch ids the actor may reach in `union` for `perm` (sub-branches included); None = the whole union."""
-    from organisation.selectors import branch_subtree_ids
-
     scope = actor.branch_scope(perm, union)
     if scope is None or not scope:
         return scope
@@ -56,9 +56,6 @@ def member_search_filter(search: str) -> Q:
     if not text:
         return Q()
     if FULL_ID_RE.match(text):
-        from people.identity import parse_identity_number
-        from unionhub.errors import DomainValidationError
-
         try:
             return Q(id_hash=id_hash(parse_identity_number(text).number))
         except DomainValidationError:

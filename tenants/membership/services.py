@@ -22,7 +22,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from people.identity import id_encrypt, id_reencrypt, mask_id
+from organisation.models import Branch
+from people.identity import seal
 from people.models import PersonMembership
 from rollup import indicators as ind
 from rollup.facts import facts_apply, facts_replace
@@ -82,8 +83,6 @@ def _card_taken() -> DomainValidationError:
 
 def _branch_id(branch, errors: list[FieldError]) -> int | None:
     """The id of a branch of this union (the connection's schema), or None with an error appended."""
-    from organisation.models import Branch
-
     if branch is None:
         return None
     # A Branch object read in another union's schema may share its id with one of ours: refuse it by its schema.
@@ -149,12 +148,9 @@ def _save_member(member: Member, **kwargs) -> None:
 def _set_identity(member: Member, clean: dict) -> None:
     number = clean["id_number"]
     member.id_kind = clean["id_kind"]
-    member.id_hash = clean["id_hash"]
     member.sex = clean["sex"]
     member.birth_date = clean["birth_date"]
-    member.id_number_encrypted = id_encrypt(number)
-    member.id_number_masked = mask_id(number)
-    member.id_last4 = number[-4:]
+    member.seal_set(seal(number))
 
 
 def member_create(
@@ -560,7 +556,7 @@ def members_bulk_create(*, union, rows: list[dict], actor_id: int | None = None)
 
         def member_values():
             for pk, row in zip(ids, rows, strict=True):
-                number = row["id_number"]
+                sealed = seal(row["id_number"])
                 value = (
                     pk,
                     row["name"],
@@ -574,10 +570,10 @@ def members_bulk_create(*, union, rows: list[dict], actor_id: int | None = None)
                     row.get("card_number") or None,
                     joined,
                     row["id_kind"],
-                    id_encrypt(number),
-                    mask_id(number),
-                    row["id_hash"],
-                    number[-4:],
+                    sealed.encrypted,
+                    sealed.masked,
+                    sealed.hash,
+                    sealed.last4,
                     active,
                     joined,
                     row["join_date"],
@@ -661,25 +657,3 @@ def facts_recount_union(*, union) -> dict[tuple[int, str, str], int]:
         facts = facts_count_union()
         facts_replace(union=union, indicators=ind.MEMBER_INDICATORS, facts=facts)
     return facts
-
-
-def members_reencrypt(*, union, batch_size: int = 2000) -> int:
-    """Re-encrypt the union's identity numbers under the first configured key (key rotation). Returns the count."""
-    done = 0
-    with in_union(union):
-        last_pk = 0
-        while True:
-            with transaction.atomic():
-                batch = list(
-                    Member.objects.filter(pk__gt=last_pk)
-                    .order_by("pk")
-                    .select_for_update()
-                    .only("pk", "id_number_encrypted")[:batch_size]
-                )
-                if not batch:
-                    return done
-                for member in batch:
-                    member.id_number_encrypted = id_reencrypt(member.id_number_encrypted)
-                Member.objects.bulk_update(batch, ["id_number_encrypted"])
-            done += len(batch)
-            last_pk = batch[-1].pk

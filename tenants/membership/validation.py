@@ -15,10 +15,13 @@ from functools import partial
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from organisation.models import Branch
+from organisation.selectors import branch_paths
 from people.identity import IdentityNumber, id_hash, parse_identity_number
+from people.models import PersonMembership
 from unionhub.errors import DomainValidationError, FieldError
 
-from .models import EmploymentType, Member
+from .models import HOLDING_STATUSES, EmploymentType, Member
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 NAME_MAX = Member._meta.get_field("name").max_length
@@ -88,7 +91,8 @@ def _collect(errors: list[FieldError], func, *args):
         return None
 
 
-def _name(raw) -> str:
+def name_clean(raw) -> str:
+    """A member's name, whitespace collapsed; DomainValidationError on field "name" otherwise."""
     name = " ".join(str(raw or "").split())
     if not name:
         raise DomainValidationError.single("name", "required", _("请填写姓名。"))
@@ -97,7 +101,8 @@ def _name(raw) -> str:
     return name
 
 
-def _employment_type(raw) -> str:
+def employment_type_clean(raw) -> str:
+    """An employment type code from a code or its label; DomainValidationError on "employment_type" otherwise."""
     code = employment_type_code(raw)
     if code is None:
         raise DomainValidationError.single(
@@ -158,9 +163,9 @@ def member_fields_clean(
         if identity is not None:
             clean.update(identity_fields(identity))
     if "name" in values:
-        clean["name"] = _collect(errors, _name, values["name"])
+        clean["name"] = _collect(errors, name_clean, values["name"])
     if "employment_type" in values:
-        clean["employment_type"] = _collect(errors, _employment_type, values["employment_type"])
+        clean["employment_type"] = _collect(errors, employment_type_clean, values["employment_type"])
     if "phone" in values:
         clean["phone"] = _collect(errors, normalise_phone, values["phone"])
     if "ethnicity" in values:
@@ -195,12 +200,6 @@ def member_row_context(*, union, id_numbers=None) -> MemberRowContext:
     """Prefetch for `union` (its schema must be the connection's). Pass the file's raw identity numbers as
     `id_numbers` so people holding membership in other unions are found in a few batched queries; without them
     that check is left to members_bulk_create, which refuses the whole batch on a conflict."""
-    from organisation.models import Branch
-    from organisation.selectors import branch_paths
-    from people.models import PersonMembership
-
-    from .models import HOLDING_STATUSES
-
     branches = list(Branch.objects.all())
     by_name: dict[str, list[int]] = {}
     for branch in branches:

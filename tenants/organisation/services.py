@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from membership.models import Member
+from rollup.facts import facts_drop_branch
 from unionhub.errors import DomainValidationError, FieldError
 
 from .models import Branch, BranchKind
@@ -86,8 +88,6 @@ def branch_update(*, branch: Branch, **changes) -> Branch:
 
 def branch_delete(*, branch: Branch, union=None) -> None:
     """Delete an empty branch: refused while it has sub-branches or any member records (history included)."""
-    from membership.models import Member
-
     if branch.children.exists():
         raise DomainValidationError.single("id", "has_children", _("该组织下还有下级组织，不能删除。"))
     if Member.objects.filter(branch=branch).exists():
@@ -96,6 +96,4 @@ def branch_delete(*, branch: Branch, union=None) -> None:
     with transaction.atomic():
         branch.delete()
         if union is not None:
-            from rollup.facts import facts_drop_branch
-
             facts_drop_branch(union=union, branch_id=branch_id)

@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from people.models import SealedIdentity
+
 
 class ApplicationStatus(models.TextChoices):
     PENDING = "pending", _("待审核")
@@ -11,7 +13,7 @@ class ApplicationStatus(models.TextChoices):
     REJECTED = "rejected", _("已驳回")
 
 
-class Application(models.Model):
+class Application(SealedIdentity):
     drive_id = models.BigIntegerField()  # drives.Drive in the public schema
     branch = models.ForeignKey(
         "organisation.Branch",
@@ -27,9 +29,6 @@ class Application(models.Model):
     # Identity number: never in clear. Encrypted (decrypted only to create the member on approval), masked for the
     # queue, keyed hash for "one pending application per person" and the membership checks.
     id_kind = models.CharField(_("证件类型"), max_length=20)
-    id_number_encrypted = models.TextField(editable=False)
-    id_number_masked = models.CharField(_("证件号码"), max_length=24, editable=False)
-    id_hash = models.CharField(max_length=64, editable=False)
     consent_at = models.DateTimeField(_("同意个人信息处理时间"))
 
     status = models.CharField(

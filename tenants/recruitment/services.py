@@ -15,7 +15,11 @@ from django.utils.translation import gettext as _
 
 from drives.links import JoinLink, link_resolve
 from drives.services import drive_progress_apply
-from people.identity import id_decrypt, id_encrypt, id_hash, mask_id, parse_identity_number
+from membership.models import EmploymentType
+from membership.validation import PHONE_RE, normalise_phone
+from organisation.models import Branch
+from people.identity import id_decrypt, parse_identity_number, seal
+from transfers.services import member_create_or_request_transfer
 from unionhub.errors import DomainValidationError, FieldError
 from unionhub.ratelimit import public_form_rate_check
 from unionhub.tenancy import in_union
@@ -45,8 +49,6 @@ def join_link_check(*, token, union, client_address: str | None = None, rate_lim
 
 def join_branches(*, link: JoinLink) -> list:
     """Branches an applicant may choose on this link: the link's own, or all of the union's."""
-    from organisation.models import Branch
-
     queryset = Branch.objects.order_by("sort_order", "id")
     if link.branch_id:
         queryset = queryset.filter(pk=link.branch_id)
@@ -55,16 +57,11 @@ def join_branches(*, link: JoinLink) -> list:
 
 def join_employment_types(*, link: JoinLink) -> list[tuple[str, str]]:
     """(code, label) pairs an applicant may choose: the drive's target groups, or every employment type."""
-    from membership.models import EmploymentType
-
     groups = set(link.drive.target_groups or ())
     return [(code, str(label)) for code, label in EmploymentType.choices if not groups or code in groups]
 
 
 def _clean_fields(*, link: JoinLink, name, id_number, phone, employment_type, branch_id, consent):
-    from membership.validation import PHONE_RE, normalise_phone
-    from organisation.models import Branch
-
     errors: list[FieldError] = []
     clean: dict = {}
 
@@ -146,7 +143,8 @@ def application_submit(
             consent=consent,
         )
         identity = clean["identity"]
-        person = id_hash(identity.number)
+        sealed = seal(identity.number)
+        person = sealed.hash
         pending = Application.objects.filter(id_hash=person, status=ApplicationStatus.PENDING).first()
         if pending is not None:
             return pending  # nothing new to decide; the answer is the same as for a first submission
@@ -157,9 +155,7 @@ def application_submit(
             phone=clean["phone"],
             employment_type=clean["employment_type"],
             id_kind=identity.kind,
-            id_number_encrypted=id_encrypt(identity.number),
-            id_number_masked=mask_id(identity.number),
-            id_hash=person,
+            **sealed.fields(),
             consent_at=timezone.now(),
         )
         try:
@@ -179,18 +175,6 @@ def _locked_pending(application: Application) -> Application:
     return locked
 
 
-def _member_create_or_transfer():
-    """membership's member_create, or the transfers helper that turns "active elsewhere" into a transfer request
-    when that app provides it. Returns (function, makes_transfers)."""
-    try:
-        from transfers.services import member_create_or_request_transfer
-    except ImportError:
-        from membership.services import member_create
-
-        return member_create, False
-    return member_create_or_request_transfer, True
-
-
 def application_approve(
     *, union, application: Application, actor_id: int | None = None, join_date: date | None = None
 ) -> Application:
@@ -202,7 +186,6 @@ def application_approve(
     application that is no longer pending raises "already_decided" and writes nothing.
     """
     join_date = join_date or timezone.localdate()
-    create, makes_transfers = _member_create_or_transfer()
     with in_union(union), transaction.atomic():
         locked = _locked_pending(application)
         fields = {
@@ -217,12 +200,9 @@ def application_approve(
             # Counted below for this application's drive only, not for every drive covering the union.
             "count_in_drives": False,
         }
-        member = transfer = None
-        if makes_transfers:
-            result = create(note=str(_("入会申请（会员发展行动）")), **fields)
-            member, transfer = result.member, result.transfer
-        else:
-            member = create(**fields)
+        # A person holding membership elsewhere becomes a transfer request (transfers' helper decides).
+        result = member_create_or_request_transfer(note=str(_("入会申请（会员发展行动）")), **fields)
+        member, transfer = result.member, result.transfer
         locked.status = ApplicationStatus.APPROVED
         locked.member = member
         locked.transfer_request_id = transfer.pk if transfer is not None else None

@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Actor, Perm
+from assessment.models import RoundParticipant, RoundStatus, StandardItem
+from assessment.selectors import appraisal_breakdown_withheld
 
 from .models import (
     AREAS,
@@ -52,8 +54,6 @@ def can_submit(actor: Actor, union) -> bool:
 
 def participations(*, union) -> QuerySet:
     """The union's round participants (its 职工之家 and its branches' 职工小家), newest round first."""
-    from assessment.models import RoundParticipant
-
     return (
         RoundParticipant.objects.filter(union=union)
         .select_related("round", "round__standard", "union")
@@ -71,8 +71,6 @@ def participant_get(*, union, participant_id) -> object | None:
 
 
 def self_assessment_editable(participant, assessment: SelfAssessment | None, *, now=None) -> bool:
-    from assessment.models import RoundStatus
-
     now = now or timezone.now()
     return (
         participant.self_submitted_at is None
@@ -108,8 +106,6 @@ class SelfAssessmentView:
 def self_assessments_view(*, participants: list) -> list[SelfAssessmentView]:
     """Views for several participants of the union whose schema the connection is in, in a constant number of
     queries: items per standard (1), assessments (1), scores (1), evidence (1)."""
-    from assessment.models import StandardItem
-
     if not participants:
         return []
     standard_ids = {p.round.standard_id for p in participants}
@@ -200,8 +196,6 @@ class AppraisalAggregate:
 def appraisal_aggregate(*, participant) -> AppraisalAggregate:
     """The appraisal of one participant as aggregates (two queries), the breakdown withheld below the minimum number
     of responses. The scoring gate does not read this: it uses the counts on the public participant row."""
-    from assessment.selectors import appraisal_breakdown_withheld
-
     minimum = settings.UNIONHUB_APPRAISAL_MIN_RESPONSES
     no_averages = {area: None for area in AREAS}
     survey = AppraisalSurvey.objects.filter(participant_id=participant.pk).first()

@@ -15,13 +15,27 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessment.models import RoundParticipant, RoundStatus
+from assessment.scores import CENT, as_decimal, item_score_error
+from assessment.selectors import round_items
+from assessment.services.rounds import (
+    participant_appraisal_add,
+    participant_appraisal_invited_set,
+    participant_self_scores_submit,
+)
 from files.checks import DOCX, JPEG, PDF, PNG, XLSX, file_check_upload
 from files.keys import tenant_file_key
+from files.models import StoredFile
 from files.services import file_store
+from files.storage import file_storage
+from membership.models import Member, MemberStatus
+from organisation.selectors import branch_subtree_ids
+from people.identity import id_hash, parse_identity_number
 from unionhub.errors import DomainValidationError, FieldError
 from unionhub.ratelimit import public_form_rate_check
 from unionhub.tenancy import in_union
 
+from .codes import code_check
 from .links import AppraisalLink, appraisal_resolve
 from .models import (
     AREAS,
@@ -64,8 +78,6 @@ def _locked_assessment(participant) -> SelfAssessment:
 
 
 def _check_editable(participant, assessment: SelfAssessment, *, field: str, now: datetime) -> None:
-    from assessment.models import RoundStatus
-
     if assessment.is_submitted or participant.self_submitted_at is not None:
         raise DomainValidationError.single(field, "already_submitted", _("自评已提交，不能再修改。"))
     if participant.round.status != RoundStatus.OPEN:
@@ -80,8 +92,6 @@ def _check_editable(participant, assessment: SelfAssessment, *, field: str, now:
 
 
 def _items_by_code(participant) -> dict:
-    from assessment.selectors import round_items
-
     return {item.code: item for item in round_items(round=participant.round)}
 
 
@@ -95,8 +105,6 @@ class ScoreInput:
 
 def self_scores_save(*, union, participant, items: list[ScoreInput], actor=None, now=None) -> SelfAssessment:
     """Save draft scores and notes for several items, all or nothing. Field errors are "items.<n>.<field>"."""
-    from assessment.scores import CENT, as_decimal, item_score_error
-
     now = now or timezone.now()
     with in_union(union), transaction.atomic():
         known = _items_by_code(participant)
@@ -227,9 +235,6 @@ def evidence_upload(
 
 def evidence_delete(*, union, participant, evidence: Evidence, now=None) -> Evidence:
     """Remove an evidence file from a draft; the stored object goes once the transaction commits."""
-    from files.models import StoredFile
-    from files.storage import file_storage
-
     now = now or timezone.now()
     with in_union(union), transaction.atomic():
         assessment = _locked_assessment(participant)
@@ -248,8 +253,6 @@ def self_assessment_submit(*, union, participant, actor=None, now=None) -> SelfA
 
     Refused (nothing written) when items required by the standard have no score (assessment.services checks) or
     items needing evidence have none, after the deadline, or when already submitted."""
-    from assessment.services.rounds import participant_self_scores_submit
-
     now = now or timezone.now()
     with in_union(union), transaction.atomic():
         assessment = _locked_assessment(participant)
@@ -287,8 +290,6 @@ def self_assessment_submit(*, union, participant, actor=None, now=None) -> SelfA
 
 
 def _check_appraisal_period(participant, *, field: str, now: datetime) -> None:
-    from assessment.models import RoundStatus
-
     if participant.round.status != RoundStatus.OPEN:
         raise DomainValidationError.single(
             field, "round_closed", _("该考核批次已评分或已公布，会员评家已结束。")
@@ -298,12 +299,8 @@ def _check_appraisal_period(participant, *, field: str, now: datetime) -> None:
 
 
 def _active_members(participant):
-    from membership.models import Member, MemberStatus
-
     members = Member.objects.filter(status=MemberStatus.ACTIVE)
     if participant.branch_id:
-        from organisation.selectors import branch_subtree_ids
-
         members = members.filter(branch_id__in=sorted(branch_subtree_ids([participant.branch_id])))
     return members
 
@@ -311,8 +308,6 @@ def _active_members(participant):
 def appraisal_open(*, union, participant, actor=None, now=None) -> AppraisalSurvey:
     """Open the participant's member appraisal: the invited count is the active members now (of the branch and
     the branches below it for a 职工小家), copied to the public row with its live fact."""
-    from assessment.services.rounds import participant_appraisal_invited_set
-
     now = now or timezone.now()
     with in_union(union), transaction.atomic():
         _check_appraisal_period(participant, field="participant", now=now)
@@ -356,7 +351,6 @@ def appraisal_link_check(*, token, union, client_address: str | None = None, rat
         raise
     if rate_limit:
         public_form_rate_check(link_key=link.key, client_address=client_address, scope="appraisal")
-    from assessment.models import RoundParticipant
 
     participant = (
         RoundParticipant.objects.select_related("round", "union")
@@ -376,8 +370,6 @@ def appraisal_link_check(*, token, union, client_address: str | None = None, rat
 
 
 def _clean_answers(*, name, id_number, overall, ratings: Mapping[str, object]) -> dict:
-    from people.identity import parse_identity_number
-
     errors: list[FieldError] = []
     clean: dict = {}
     name = " ".join(str(name or "").split())
@@ -424,7 +416,6 @@ def _respondent(participant, survey, *, name: str, identity):
     """(member, person hash) of the active member of the participant's unit with this name and identity number
     who has not responded yet; one answer for "no such member", "wrong name" and "other branch"."""
     from membership.models import Member, MemberStatus
-    from people.identity import id_hash
 
     person = id_hash(identity.number)
     member = Member.objects.filter(id_hash=person, status=MemberStatus.ACTIVE).first()
@@ -486,10 +477,6 @@ def appraisal_submit(
     the round verifies by SMS, type the code sent to the member's phone (`appraisal_code_send`); one response per
     member per survey. Writes a voter row and an unlinked ballot, and counts the response on the public row and its
     live facts, all in one transaction."""
-    from assessment.services.rounds import participant_appraisal_add
-
-    from .codes import code_check
-
     _link, participant, survey = appraisal_link_check(token=token, union=union, client_address=client_address)
     with in_union(union), transaction.atomic():
         clean = _clean_answers(name=name, id_number=id_number, overall=overall, ratings=ratings)

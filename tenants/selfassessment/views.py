@@ -15,6 +15,7 @@ from unionhub.errors import DomainValidationError
 
 from .links import invalid_link
 from .models import AREAS, RATING_MAX, RATING_MIN, Overall
+from .services import appraisal_code_send, appraisal_link_check, appraisal_submit
 
 TOKEN_ERROR_STATUS = {"invalid_token": 404, "expired_token": 410, "not_started": 403, "round_closed": 410}
 FORM_FIELDS = ("name", "id_number", "code", "overall", *AREAS)
@@ -62,8 +63,6 @@ def _token_error_page(request, exc: DomainValidationError):
 
 
 def _resolve(request, token, *, rate_limit: bool):
-    from .services import appraisal_link_check
-
     union = _host_union(request)
     if union is None:  # the public host serves no appraisal form
         raise invalid_link()
@@ -76,8 +75,6 @@ def _resolve(request, token, *, rate_limit: bool):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def appraisal_page(request, token: str):
-    from .services import appraisal_code_send, appraisal_submit
-
     try:
         union, participant = _resolve(request, token, rate_limit=False)
     except DomainValidationError as exc:

@@ -12,21 +12,13 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tests.factories import union_kwargs
+from tests.support.users import make_user
 
 
 @pytest.fixture(autouse=True)
 def _public_schema_after():
     yield
     connection.set_schema_to_public()
-
-
-def make_user(username, role=None, **scope):
-    from accounts.models import RoleGrant, User
-
-    user = User.objects.create_user(username=username, password="x-unused-password-1")
-    if role is not None:
-        RoleGrant.objects.create(user=user, role=role, **scope)
-    return user
 
 
 def set_members(union, count: int) -> None:
@@ -42,17 +34,6 @@ def publish_fujian(issuer, *, code="fj-model-home", actor=None):
 
     standard = standard_create(issuer=issuer, content=fujian_home_standard(code=code), actor=actor)
     return standard_publish(standard=standard, actor=actor, at=timezone.now())
-
-
-def full_scores(standard, **overrides):
-    """Full marks on every non-bonus item (veto items 0), with overrides {code: Decimal}."""
-    from assessment.models import StandardItem
-
-    scores = {
-        item.code: item.max_points for item in StandardItem.objects.filter(standard=standard, bonus=False)
-    }
-    scores.update({code.replace("_", "."): value for code, value in overrides.items()})
-    return scores
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from graphql_relay import to_global_id
 
 from assessment.services.inspection import inspection_scores_set
 from assessment.services.rounds import participant_self_scores_submit
-from tests.assessment.conftest import full_scores, to_notice
+from tests.assessment.conftest import to_notice
+from tests.support.worlds.assessment import full_scores
 
 PUBLIC = "testserver"
 

@@ -36,7 +36,8 @@ from assessment.services.rounds import (
 )
 from assessment.services.standards import GradeInput, standard_create, standard_new_version, standard_update
 from assessment.sheets import fujian_home_standard
-from tests.assessment.conftest import DECISION_NUMBER, full_scores, publish_round, to_notice
+from tests.assessment.conftest import DECISION_NUMBER, publish_round, to_notice
+from tests.support.worlds.assessment import full_scores
 from unionhub.errors import DomainValidationError
 
 
@@ -472,7 +473,7 @@ def test_titles_expire_beat_task_ends_titles_after_their_last_day_once(world, mo
     """The daily beat task as Celery runs it: on the day after valid_until the title ends, a title still valid
     today is kept, and running it again the same day ends nothing more."""
     from jobs.assessment import titles_expire
-    from tests.modelworker_care.helpers import freeze
+    from tests.support.modelworker_care import freeze
 
     ending = titles.title_award(
         union=world.beta,

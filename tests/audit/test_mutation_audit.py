@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from tests.isolation.harness import build_admin_world, calls_for_schema
+from tests.support.isolation import build_admin_world, calls_for_schema
 
 PUBLIC_HOST = "testserver"
 

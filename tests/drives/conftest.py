@@ -31,7 +31,7 @@ def world(db):
     from drives.services import TargetSpec, drive_create
     from federations.services import node_create, union_host, union_provision
     from organisation.models import Branch
-    from tests.graphql.helpers import make_union
+    from tests.support.graphql import make_union
 
     county = node_create(level="county", name="示范县总工会", division_code="330122")
     town_a = node_create(level="township", name="东镇工会", division_code="330122", parent=county)

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from tests.drives.helpers import resident_id
+from tests.support.drives import resident_id
 from unionhub.errors import DomainValidationError
 
 

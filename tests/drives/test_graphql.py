@@ -9,7 +9,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 from graphql_relay import to_global_id
 
-from tests.drives.helpers import gql, resident_id
+from tests.support.drives import gql, resident_id
 
 CREATE = """mutation($input: DriveCreateInput!) { driveCreate(input: $input) {
   errors { field code message } drive { id name startsOn endsOn targetGroups ownerNodeName ownerUnionName

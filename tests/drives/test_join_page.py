@@ -9,7 +9,7 @@ import pytest
 from django.test import Client, override_settings
 from django_tenants.utils import schema_context
 
-from tests.drives.helpers import PHONE_UA, csrf_token_from, gql, resident_id
+from tests.support.drives import PHONE_UA, csrf_token_from, gql, resident_id
 
 
 def _applications(union):

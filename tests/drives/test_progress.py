@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 from graphql_relay import to_global_id
 
-from tests.drives.helpers import gql, resident_id
+from tests.support.drives import gql, resident_id
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_progress_is_one_query_whatever_the_number_of_unions(progressed):
     from drives.models import Drive
     from drives.selectors import drive_progress
     from drives.services import drive_progress_apply
-    from tests.graphql.helpers import make_union
+    from tests.support.graphql import make_union
 
     w = progressed
     actor = actor_for(w.fed_admin)

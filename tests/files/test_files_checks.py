@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from files.checks import file_check_upload
-from tests.files.samples import JPEG, PDF, PNG, make_docx, make_xlsx, make_zip
+from tests.support.files import JPEG, PDF, PNG, make_docx, make_xlsx, make_zip
 from unionhub.errors import DomainValidationError
 
 CSV_ROWS = "姓名,身份证号,入会日期\n张三,110101199003071234,2024-09-01\n"

@@ -8,7 +8,7 @@ from django.core import signing
 from files.keys import tenant_file_key
 from files.selectors import DOWNLOAD_SALT, SENT_OUTSIDE, file_download_url, file_read
 from files.services import file_store
-from tests.files.samples import PDF
+from tests.support.files import PDF
 
 pytestmark = pytest.mark.django_db
 

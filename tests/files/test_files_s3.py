@@ -16,7 +16,7 @@ from files.keys import federation_file_key, tenant_file_key
 from files.models import StoredFile
 from files.selectors import SENT_OUTSIDE, file_download_url, file_exists, file_read
 from files.services import file_store
-from tests.files.samples import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, make_xlsx
+from tests.support.files import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, make_xlsx
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

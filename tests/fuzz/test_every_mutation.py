@@ -1,7 +1,7 @@
 """Every mutation fuzzed from the schema: strategies are derived from each mutation's argument types, so a mutation
 added later is fuzzed without editing this file.
 
-Each mutation first runs once with the walked, valid-looking values of tests/isolation/harness.py on the world of
+Each mutation first runs once with the walked, valid-looking values of tests/support/isolation.py on the world of
 the audit walk (`build_admin_world`: one object of every domain, a platform admin who may run every mutation), to
 find the host it runs on and a call that succeeds (the seed). The examples then run as that admin on that host,
 each argument either the seed's value or an awkward one of its type, so inputs get past access checks into
@@ -35,8 +35,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.core.ids import to_tenant_global_id
-from tests.fuzz.test_mutation_inputs import awkward_text, int32
-from tests.isolation.harness import VALUE_HINTS, build_admin_world, calls_for_schema, operation_document
+from tests.support.fuzz import awkward_text, int32
+from tests.support.isolation import VALUE_HINTS, build_admin_world, calls_for_schema, operation_document
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 fuzz = settings(
@@ -366,7 +366,7 @@ TOKEN_CREATE = """mutation($expiresAt: DateTime) { apiTokenCreate(name: "看板"
     ],
 )
 def test_a_date_time_without_offset_is_read_in_the_project_time_zone(world, expires_at, expected):
-    from tests.isolation.harness import PUBLIC_HOST
+    from tests.support.isolation import PUBLIC_HOST
 
     client = Client()
     client.force_login(world["admin"])

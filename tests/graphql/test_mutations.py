@@ -10,7 +10,7 @@ from graphql_relay import to_global_id
 from accounts.models import ApiToken
 from federations.models import Domain, FederationNode, Union, UnionStatus
 from tests.factories import union_kwargs
-from tests.graphql.helpers import client_for, gid, make_user, union_client
+from tests.support.graphql import client_for, gid, make_user, union_client
 
 NODE_CREATE = """
 mutation($input: FederationNodeCreateInput!) {
@@ -307,7 +307,7 @@ mutation($id: ID!) { apiTokenRevoke(id: $id) { errors { field code } token { id 
 def bearer(secret: str, host: str = "testserver"):
     from django.test import Client
 
-    from tests.graphql.helpers import GQL
+    from tests.support.graphql import GQL
 
     return GQL(Client(), host=host, headers={"HTTP_AUTHORIZATION": f"Bearer {secret}"})
 
@@ -370,7 +370,7 @@ def test_token_bad_input_and_foreign_revoke(tree):
 
 def test_node_create_by_platform_admin_at_top(db):
     from accounts.models import Role
-    from tests.graphql.helpers import grant
+    from tests.support.graphql import grant
 
     admin = make_user()
     grant(admin, Role.PLATFORM_ADMIN)

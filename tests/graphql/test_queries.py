@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graphql_relay import to_global_id
 
-from tests.graphql.helpers import client_for, gid, make_union, union_client
+from tests.support.graphql import client_for, gid, make_union, union_client
 
 VIEWER = """
 { viewer {

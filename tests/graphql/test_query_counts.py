@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.graphql.helpers import client_for, make_union
+from tests.support.graphql import client_for, make_union
 
 UNIONS_WITH_PARENTS = "{ unions(first: 50) { edges { node { name parentNode { name } } } } }"
 NODES_WITH_RELATIONS = """{ federationNodes(first: 50) { edges { node { name reportRecipientName

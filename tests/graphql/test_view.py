@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
-from tests.graphql.helpers import client_for
+from tests.support.graphql import client_for
 
 
 def gql_settings(**changes):

@@ -6,7 +6,7 @@ import io
 
 from openpyxl import load_workbook
 
-from tests.imports.conftest import BRANCH_HEADER, branches, error_file, read_xlsx, run_import, xlsx_bytes
+from tests.support.imports import BRANCH_HEADER, branches, error_file, read_xlsx, run_import, xlsx_bytes
 
 MEMBER_HEADER = ["姓名", "身份证号码", "手机号", "用工类型", "所在分会", "入会日期", "民族", "会员证号"]
 
@@ -67,7 +67,7 @@ def test_branch_export_writes_parents_first_and_imports_back(union):
 
 
 def test_members_import_with_branch_lookup_and_row_errors(union):
-    from tests.membership.helpers import make_id
+    from tests.support.members import make_id
 
     assert (
         run_import(

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 from openpyxl import Workbook
 
-from tests.imports.conftest import BRANCH_HEADER, branches, run_import
+from tests.support.imports import BRANCH_HEADER, branches, run_import
 
 
 def _with_sheet_xml(content: bytes, edit) -> bytes:

@@ -12,8 +12,8 @@ from django.test import Client
 from graphql_relay import to_global_id
 
 from federations.middleware import forget_host
-from tests.graphql.helpers import client_for, grant, make_user, union_client
-from tests.imports.conftest import BRANCH_HEADER, csv_bytes, read_xlsx, xlsx_bytes
+from tests.support.graphql import client_for, grant, make_user, union_client
+from tests.support.imports import BRANCH_HEADER, csv_bytes, read_xlsx, xlsx_bytes
 
 START = """
 mutation($union: ID!, $kind: ImportKind!, $fileName: String!, $fileBase64: String) {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.imports.conftest import (
+from tests.support.imports import (
     BRANCH_HEADER,
     branches,
     csv_bytes,

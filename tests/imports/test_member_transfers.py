@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context, tenant_context
 
-from tests.imports.conftest import error_file, read_xlsx, run_import, xlsx_bytes
-from tests.membership.helpers import make_id, member_kwargs
+from tests.support.imports import error_file, read_xlsx, run_import, xlsx_bytes
+from tests.support.members import make_id, member_kwargs
 
 MEMBER_HEADER = ["姓名", "身份证号码", "手机号", "用工类型", "所在分会", "入会日期", "民族", "会员证号"]
 TRANSFER_REASON = "此人已是其他工会会员，已发出会员组织关系接转申请，待原工会同意转出后即可接收。"
@@ -88,7 +88,7 @@ def test_people_active_elsewhere_become_transfer_requests_not_members(union, oth
     from graphql_relay import to_global_id
 
     from accounts.models import Role
-    from tests.graphql.helpers import grant, make_user, union_client
+    from tests.support.graphql import grant, make_user, union_client
 
     admin = make_user(full_name="工会主席")
     grant(admin, Role.UNION_ADMIN, union=union)
@@ -102,10 +102,10 @@ def test_people_active_elsewhere_become_transfer_requests_not_members(union, oth
 def test_transfer_requests_commit_with_their_batch_and_a_rerun_makes_each_once(
     union, other_union, monkeypatch
 ):
+    from imports.importers import members as member_importer
     from imports.services import import_job_create
     from jobs.imports import import_job_run_task
     from membership.services import member_create
-    from transfers import services as transfer_services
     from transfers.models import TransferRequest
 
     first, second = make_id(), make_id()
@@ -119,7 +119,7 @@ def test_transfer_requests_commit_with_their_batch_and_a_rerun_makes_each_once(
     ]
     job = import_job_create(kind="members", filename="会员.xlsx", content=xlsx_bytes(rows), union=union)
 
-    real = transfer_services.transfer_request_from_conflict
+    real = member_importer.transfer_request_from_conflict
     calls = {"n": 0}
 
     def dies_on_the_second(**kwargs):
@@ -128,7 +128,7 @@ def test_transfer_requests_commit_with_their_batch_and_a_rerun_makes_each_once(
             raise RuntimeError("simulated worker crash")
         return real(**kwargs)
 
-    monkeypatch.setattr(transfer_services, "transfer_request_from_conflict", dies_on_the_second)
+    monkeypatch.setattr(member_importer, "transfer_request_from_conflict", dies_on_the_second)
     with pytest.raises(RuntimeError):
         import_job_run_task(job.pk)
     job.refresh_from_db()
@@ -136,7 +136,7 @@ def test_transfer_requests_commit_with_their_batch_and_a_rerun_makes_each_once(
     # The batch rolled back whole: neither the member nor the first transfer request is left behind.
     assert not TransferRequest.objects.exists() and _members(union) == {}
 
-    monkeypatch.setattr(transfer_services, "transfer_request_from_conflict", real)
+    monkeypatch.setattr(member_importer, "transfer_request_from_conflict", real)
     import_job_run_task(job.pk)
     job.refresh_from_db()
     assert job.status == "done"

@@ -1,7 +1,7 @@
 """Tenant isolation: every GraphQL operation, run by someone who must not reach the victim union, returns none of its
 data and writes nothing.
 
-The operations come from walking the schema (tests/isolation/harness.py), so new queries and mutations are covered
+The operations come from walking the schema (tests/support/isolation.py), so new queries and mutations are covered
 without editing this file. A positive control proves the probes would see the victim's data if access were granted.
 """
 
@@ -15,7 +15,7 @@ from django.test import Client
 from graphql_relay import to_global_id
 
 from tests.factories import union_kwargs
-from tests.isolation.harness import calls_for_schema, root_field_names
+from tests.support.isolation import calls_for_schema, root_field_names
 
 PUBLIC_HOST = "testserver"
 
@@ -107,7 +107,7 @@ def _build_world():
     with schema_context(victim_union.schema_name):
         victim_branch = Branch.objects.create(name="受害者一车间分会")
     from membership.services import member_create
-    from tests.membership.helpers import member_kwargs
+    from tests.support.members import member_kwargs
 
     victim_member = member_create(
         union=victim_union, **member_kwargs(name="受害者会员甲", branch=victim_branch, phone="13911112222")
@@ -153,7 +153,7 @@ def _build_world():
 
     # A transfer between the victim and a union of its own county: only those two unions may see or act on it.
     from membership.services import member_create
-    from tests.membership.helpers import member_kwargs
+    from tests.support.members import member_kwargs
     from transfers.services import transfer_request_send
 
     partner_union = union_provision(parent_node=victim_town, **union_kwargs(name="受害者伙伴工会"))
@@ -164,13 +164,13 @@ def _build_world():
     victim_ids.append(to_global_id("TransferRequest", victim_transfer.pk))
 
     # A drive of the victim's county covering the victim union, with a pending application there.
-    from tests.drives.worlds import drive_victim_objects
+    from tests.support.worlds.drives import drive_victim_objects
 
     drive_ids, drive_strings = drive_victim_objects(union=victim_union, county=victim_county)
     victim_ids += drive_ids
 
     # The victim's self-assessment (note, evidence) and member appraisal.
-    from tests.selfassessment.worlds import selfassessment_victim_objects
+    from tests.support.worlds.selfassessment import selfassessment_victim_objects
 
     assessment_ids, assessment_strings = selfassessment_victim_objects(
         union=victim_union, county=victim_county
@@ -178,13 +178,13 @@ def _build_world():
     victim_ids += assessment_ids
 
     # The victim county's 职工之家 standard, rounds with the victim union, its results, title and funding.
-    from tests.assessment.worlds import assessment_victim_objects
+    from tests.support.worlds.assessment import assessment_victim_objects
 
     home_ids, home_strings = assessment_victim_objects(union=victim_union, county=victim_county)
     victim_ids += home_ids
 
     # The victim county's statistical reporting: the union's returned report, explanations, files, deliveries.
-    from tests.reporting.worlds import reporting_victim_objects
+    from tests.support.worlds.reporting import reporting_victim_objects
 
     report_ids, report_strings = reporting_victim_objects(
         union=victim_union, county=victim_county, town=victim_town
@@ -192,7 +192,7 @@ def _build_world():
     victim_ids += report_ids
 
     # A model worker of the victim county in the victim union, with its care records and a reminder.
-    from tests.modelworker_care.worlds import care_victim_objects
+    from tests.support.worlds.modelworker_care import care_victim_objects
 
     care_ids, care_strings = care_victim_objects(
         union=victim_union, county=victim_county, victim_admin=victim_admin
@@ -201,13 +201,13 @@ def _build_world():
 
     # The victim county's award batch: nominations from the victim union, a running notice with an objection,
     # a registered model worker with a revocation proposal.
-    from tests.modelworkers.worlds import modelworkers_victim_objects
+    from tests.support.worlds.modelworkers import modelworkers_victim_objects
 
     registry_ids, registry_strings = modelworkers_victim_objects(union=victim_union, county=victim_county)
     victim_ids += registry_ids
 
     # The victim county's closed reporting period and its snapshot.
-    from tests.rollup.worlds import rollup_victim_objects
+    from tests.support.worlds.rollup import rollup_victim_objects
 
     victim_ids += rollup_victim_objects(county=victim_county)
 

@@ -9,8 +9,8 @@ from django_tenants.utils import schema_context
 from accounts.models import Role
 from membership import services
 from membership.models import Member
-from tests.graphql.helpers import grant, make_user, union_client
-from tests.membership.helpers import make_id, member_kwargs
+from tests.support.graphql import grant, make_user, union_client
+from tests.support.members import make_id, member_kwargs
 from unionhub.errors import DomainValidationError
 
 CREATE = """mutation($input: MemberCreateInput!) { memberCreate(input: $input) {

@@ -18,7 +18,7 @@ from rollup.indicators import reporting_year, reporting_year_bounds
 from rollup.models import LiveFact
 from rollup.selectors import facts_for_union
 from tests.acceptance import Tally
-from tests.membership.helpers import make_id, member_kwargs
+from tests.support.members import make_id, member_kwargs
 from unionhub.errors import DomainValidationError, FieldError
 
 

@@ -13,8 +13,8 @@ from graphql_relay import to_global_id
 from accounts.models import Role
 from api.core.ids import to_tenant_global_id
 from membership import services
-from tests.graphql.helpers import client_for, grant, make_user, union_client
-from tests.membership.helpers import make_id, member_kwargs
+from tests.support.graphql import client_for, grant, make_user, union_client
+from tests.support.members import make_id, member_kwargs
 
 MEMBERS = "{ members(first: 50) { edges { node { name status branch { name } } } } }"
 MEMBER_FIELDS = """id name sex sexLabel birthDate employmentType employmentTypeLabel idNumberMasked status statusLabel

@@ -13,7 +13,7 @@ from membership.validation import member_row_context, member_row_validate
 from people.models import PersonMembership
 from rollup import indicators as ind
 from rollup.selectors import facts_for_union
-from tests.membership.helpers import make_id, member_kwargs
+from tests.support.members import make_id, member_kwargs
 
 
 def row(**overrides) -> dict:

@@ -14,8 +14,9 @@ from membership import services
 from membership.models import DuesPayment, Member, MemberStatusChange
 from people.identity import id_decrypt, id_hash
 from people.models import PersonMembership
+from people.services import secrets_reencrypt_union
 from rollup.selectors import facts_for_union
-from tests.membership.helpers import make_id, member_kwargs
+from tests.support.members import make_id, member_kwargs
 from unionhub.errors import DomainValidationError
 
 
@@ -305,7 +306,7 @@ def test_key_rotation_reencrypts_every_member(union, settings):
     for number in numbers:
         services.member_create(union=union, **member_kwargs(id_number=number))
     settings.UNIONHUB_PII_ENCRYPTION_KEYS = [new_key, old_key]
-    assert services.members_reencrypt(union=union, batch_size=2) == 3
+    assert secrets_reencrypt_union(union, batch_size=2)["membership.Member"] == 3
     settings.UNIONHUB_PII_ENCRYPTION_KEYS = [new_key]
     with schema_context(union.schema_name):
         stored = sorted(id_decrypt(m.id_number_encrypted) for m in Member.objects.all())

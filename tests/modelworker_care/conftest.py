@@ -12,7 +12,7 @@ def world(db):
     from accounts.models import RoleGrant, User
     from federations.services import node_create
     from tests.factories import union_kwargs
-    from tests.graphql.helpers import make_union
+    from tests.support.graphql import make_union
 
     city = node_create(level="city", name="示范市总工会", division_code="330100")
     county = node_create(level="county", name="示范县总工会", division_code="330122", parent=city)

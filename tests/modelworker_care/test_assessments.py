@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from tests.modelworker_care.helpers import freeze, register_worker
+from tests.support.modelworker_care import freeze, register_worker
 from unionhub.errors import DomainValidationError
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.modelworker_care.helpers import freeze, register_worker
+from tests.support.modelworker_care import freeze, register_worker
 
 
 def _term(awarded_on, worker_id=1, node_id=1, level="city"):

@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.graphql.helpers import client_for, union_client
-from tests.modelworker_care.helpers import freeze, gid, register_worker
+from tests.support.graphql import client_for, union_client
+from tests.support.modelworker_care import freeze, gid, register_worker
 
 TODAY = date(2026, 12, 10)
 

@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from tests.modelworker_care.helpers import freeze, register_worker
+from tests.support.modelworker_care import freeze, register_worker
 
 
 def _run(monkeypatch, day):

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from tests.modelworker_care.helpers import freeze, register_worker
+from tests.support.modelworker_care import freeze, register_worker
 
 
 def _run_task(monkeypatch, day):
@@ -84,7 +84,7 @@ def test_two_concurrent_runs_end_each_term_once(monkeypatch):
     from modelworker_care.services.terms import terms_end_run
     from modelworkers.models import ModelWorkerStatusChange
     from tests.factories import union_kwargs
-    from tests.graphql.helpers import make_union
+    from tests.support.graphql import make_union
 
     county = node_create(level="county", name="并发县总工会", division_code="330122")
     union = make_union(county, **union_kwargs())

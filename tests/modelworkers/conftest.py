@@ -10,9 +10,9 @@ import pytest
 from django.db import connection
 
 from tests.factories import union_kwargs
-from tests.files.conftest import local_storage  # noqa: F401  (fixture)
-from tests.membership.helpers import make_id, member_kwargs
-from tests.transfers.conftest import make_user
+from tests.support.members import make_id, member_kwargs
+from tests.support.storage import local_storage  # noqa: F401  (fixture)
+from tests.support.users import make_user
 
 
 @pytest.fixture(autouse=True)

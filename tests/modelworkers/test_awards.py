@@ -12,8 +12,8 @@ from modelworkers.awards.common import AttachmentSpec
 from modelworkers.awards.nominations import nomination_accept, nomination_reject, nomination_submit
 from modelworkers.awards.notices import notice_approve, notice_publish, objection_record, objection_resolve
 from modelworkers.models import ModelWorker, Nomination, NominationStatus, Objection, WorkerStatus
-from tests.files.samples import PDF
-from tests.membership.helpers import make_id
+from tests.support.files import PDF
+from tests.support.members import make_id
 from unionhub.errors import DomainValidationError
 
 from .helpers import error_of, history, mw_facts

@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from graphql_relay import to_global_id
 
 from api.core.ids import to_tenant_global_id
-from tests.files.samples import PDF
-from tests.membership.helpers import make_id
+from tests.support.files import PDF
+from tests.support.members import make_id
 
 PUBLIC_HOST = "testserver"
 

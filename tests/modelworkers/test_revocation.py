@@ -9,7 +9,7 @@ from django.db import DatabaseError, transaction
 
 from modelworkers.models import Revocation, RevocationDocument, RevocationStatus, WorkerStatus
 from modelworkers.services import revocation_approve, revocation_propose, revocation_reject
-from tests.files.samples import PDF
+from tests.support.files import PDF
 from unionhub.errors import DomainValidationError
 
 from .helpers import error_of, history, mw_facts

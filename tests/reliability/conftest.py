@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.workers.test_worker_integration import _reset_app_connections, workers  # noqa: F401
+from tests.support.workers import _reset_app_connections, workers  # noqa: F401
 
 
 def free_port() -> int:

@@ -14,20 +14,13 @@ from federations.models import Union, UnionStatus
 from operations.models import TaskOutbox
 from operations.outbox import outbox_sweep
 from tests.factories import union_kwargs
-from tests.graphql.helpers import client_for, grant, make_user
+from tests.support.graphql import client_for, grant, make_user
+from tests.support.workers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PROVISION = """mutation($input: UnionProvisionInput!) {
   unionProvision(input: $input) { errors { field code message } union { slug status } } }"""
-
-
-def wait_for(predicate, timeout: float = 30, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from django_tenants.utils import schema_context
 from imports.models import ImportRejection, ImportStatus
 from jobs.celery_app import enqueue_on_commit
 from jobs.imports import import_job_run_task
-from tests.imports.conftest import csv_bytes
-from tests.membership.helpers import make_id
+from tests.support.imports import csv_bytes
+from tests.support.members import make_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

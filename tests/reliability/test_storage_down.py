@@ -15,9 +15,9 @@ from files.models import StoredFile
 from files.selectors import file_exists, file_read
 from files.services import file_store
 from imports.models import ImportJob
-from tests.files.samples import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, s3_storage
-from tests.graphql.helpers import grant, make_user, union_client
-from tests.imports.conftest import BRANCH_HEADER, xlsx_bytes
+from tests.support.files import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, s3_storage
+from tests.support.graphql import grant, make_user, union_client
+from tests.support.imports import BRANCH_HEADER, xlsx_bytes
 from unionhub.errors import ServiceUnavailable
 
 START = """mutation($union: ID!, $name: String!, $file: String!) {

@@ -12,10 +12,13 @@ import pytest
 from django.core import mail
 from django.db import connection, transaction
 
-from tests.files.samples import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, s3_storage
 from tests.reliability.report_pause import GO_ON, STORED_FIRST
-from tests.reporting.conftest import county_submitted, world  # noqa: F401 (fixture)
-from tests.workers.test_worker_integration import wait_for
+from tests.support.files import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, s3_storage
+from tests.support.workers import wait_for
+from tests.support.worlds.reporting import (
+    county_submitted,
+    world,  # noqa: F401 (fixture)
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -18,8 +18,8 @@ import pytest
 from django.db import connection
 from django.db.models import F
 
-from tests.membership.helpers import make_id, member_kwargs
-from tests.workers.test_worker_integration import _database_url, wait_for
+from tests.support.members import make_id, member_kwargs
+from tests.support.workers import _database_url, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,7 @@ import pytest
 
 from reporting.selectors import board
 from reporting.services import deadlines_set, submission_accept, submission_return, submission_submit
-from tests.graphql.helpers import make_union
+from tests.support.graphql import make_union
 from unionhub.errors import DomainValidationError
 
 pytestmark = pytest.mark.django_db

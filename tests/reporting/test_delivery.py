@@ -24,7 +24,7 @@ from reporting.delivery import (
 )
 from reporting.models import Delivery, DeliveryStatus
 from reporting.services import recipient_update
-from tests.reporting.conftest import county_submitted
+from tests.support.worlds.reporting import county_submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -250,3 +250,42 @@ def test_an_amended_snapshot_is_delivered_as_a_new_version(world, local_storage)
     keys = sorted(Delivery.objects.values_list("idempotency_key", flat=True))
     assert [key.split("-")[3] for key in keys] == ["v1", "v2"]
     assert len(mail.outbox) == 2
+
+
+def test_webhook_still_signs_after_key_rotation_and_the_old_key_dropped(
+    world, local_storage, settings, capsys
+):
+    from cryptography.fernet import Fernet, InvalidToken
+    from django.core.management import call_command
+
+    from reporting.models import ReportRecipient
+    from unionhub.secrets import derived_dev_key, secret_decrypt
+
+    old_keys = list(settings.UNIONHUB_PII_ENCRYPTION_KEYS) or [derived_dev_key(settings.SECRET_KEY)]
+    settings.UNIONHUB_PII_ENCRYPTION_KEYS = old_keys
+    county_submitted(world)
+    with FlakyReceiver(failures=0) as receiver:
+        recipient_update(node=world.county, webhook_url=receiver.url, webhook_secret=SECRET)
+        before = ReportRecipient.objects.get(node=world.county).webhook_secret_encrypted
+
+        # Rotate: the new key first, the old ones still listed; then the old ones are dropped.
+        new_key = Fernet.generate_key().decode()
+        settings.UNIONHUB_PII_ENCRYPTION_KEYS = [new_key, *old_keys]
+        call_command("secrets_reencrypt")
+        assert "reporting.ReportRecipient 1" in capsys.readouterr().out
+        settings.UNIONHUB_PII_ENCRYPTION_KEYS = [new_key]
+        with pytest.raises(InvalidToken):
+            secret_decrypt(before)
+
+        start = timezone.now()
+        run_beat(1, start)
+
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.DELIVERED
+    (request,) = receiver.requests
+    expected = hmac.new(
+        SECRET.encode(),
+        request["headers"][TIMESTAMP_HEADER].encode() + b"." + request["body"],
+        hashlib.sha256,
+    ).hexdigest()
+    assert request["headers"][SIGNATURE_HEADER] == f"sha256={expected}"

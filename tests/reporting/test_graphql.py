@@ -6,7 +6,7 @@ import pytest
 from graphql_relay import to_global_id
 
 from reporting.models import ReportRecipient, Submission, SubmissionEvent
-from tests.graphql.helpers import client_for, gid, make_union, union_client
+from tests.support.graphql import client_for, gid, make_union, union_client
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from membership import services as members
 from rollup.checks import logic_checks
 from rollup.facts import facts_apply
 from rollup.periods import period_close, period_open
-from tests.membership.helpers import make_id, member_kwargs
+from tests.support.members import make_id, member_kwargs
 
 
 def rules(failures):

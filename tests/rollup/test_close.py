@@ -12,7 +12,7 @@ from operations.models import FanoutProgress, ProgressStatus
 from rollup.models import LiveFact, RecountDifference, Snapshot, SnapshotValue
 from rollup.periods import period_close, period_open, snapshot_amend
 from rollup.selectors import rollup_tree
-from tests.membership.helpers import make_id, member_kwargs
+from tests.support.members import make_id, member_kwargs
 from unionhub.errors import DomainValidationError
 
 AFTER = date(2026, 11, 1)

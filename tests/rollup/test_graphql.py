@@ -9,7 +9,7 @@ from django.test import Client
 from graphql_relay import to_global_id
 
 from membership import services as members
-from tests.membership.helpers import make_id, member_kwargs
+from tests.support.members import make_id, member_kwargs
 
 ROLLUP = """query($n: ID!, $p: String!, $i: [String!], $s: ID) { rollup(node: $n, period: $p, indicators: $i,
   snapshot: $s) { period indicators flowPeriod snapshot { version }

@@ -18,7 +18,7 @@ from rollup.indicators import reporting_year
 from rollup.selectors import rollup_tree
 from tests.acceptance import Tally
 from tests.factories import union_kwargs
-from tests.membership.helpers import make_id, member_kwargs
+from tests.support.members import make_id, member_kwargs
 from unionhub.errors import DomainValidationError, FieldError
 
 INDICATORS = [

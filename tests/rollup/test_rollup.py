@@ -12,7 +12,7 @@ from membership import services as members
 from rollup.catalogue import CATALOGUE
 from rollup.facts import facts_apply
 from rollup.selectors import period_bounds, rollup_tree
-from tests.membership.helpers import make_id, member_kwargs
+from tests.support.members import make_id, member_kwargs
 from unionhub.errors import DomainValidationError
 
 

@@ -1,3 +1,3 @@
 """Fixtures shared with other areas (imported, not copied)."""
 
-from tests.graphql.conftest import tree  # noqa: F401
+from tests.support.graphql import tree  # noqa: F401

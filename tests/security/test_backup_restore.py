@@ -21,7 +21,7 @@ from membership import services as members
 from organisation.services import branch_create
 from scripts import devenv
 from tests.factories import union_kwargs
-from tests.membership.helpers import make_id, member_kwargs
+from tests.support.members import make_id, member_kwargs
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.graphql.helpers import client_for
+from tests.support.graphql import client_for
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ import pytest
 from django_tenants.utils import schema_context
 
 from accounts.models import Role
-from tests.graphql.helpers import grant, make_user, union_client
-from tests.imports.conftest import run_import, xlsx_bytes
-from tests.membership.helpers import make_id
+from tests.support.graphql import grant, make_user, union_client
+from tests.support.imports import run_import, xlsx_bytes
+from tests.support.members import make_id
 
 # Any 18-character identity-number shape, and the legacy 15-digit form.
 NUMBER = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9])")

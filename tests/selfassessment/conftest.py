@@ -38,8 +38,8 @@ def world(db):
     from federations.services import node_create, union_host, union_provision
     from membership.services import member_create
     from organisation.models import Branch
-    from tests.membership.helpers import make_id, member_kwargs
-    from tests.selfassessment.helpers import add_participant, make_round
+    from tests.support.members import make_id, member_kwargs
+    from tests.support.selfassessment import add_participant, make_round
 
     county = node_create(level="county", name="评家县总工会", division_code="330122")
     union = union_provision(parent_node=county, **union_kwargs(name="华锐精密机械厂工会"))
@@ -104,4 +104,4 @@ def world(db):
 
 
 # The files app's S3 fixtures (a moto server over HTTP), for evidence stored in a bucket.
-from tests.files.conftest import s3_bucket, s3_client, s3_endpoint  # noqa: E402, F401
+from tests.support.storage import s3_bucket, s3_client, s3_endpoint  # noqa: E402, F401

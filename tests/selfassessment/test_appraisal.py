@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 
 from selfassessment import services
 from selfassessment.links import appraisal_token
-from tests.drives.helpers import PHONE_UA, csrf_token_from
+from tests.support.drives import PHONE_UA, csrf_token_from
 from unionhub.errors import DomainValidationError
 
 RATINGS = {"organisation": 5, "rights": 4, "democracy": 4, "services": 3, "activities": 5}
@@ -160,7 +160,7 @@ def test_only_active_members_with_matching_name_may_respond(opened, person, name
 
 
 def test_an_unknown_identity_number_gets_the_same_answer(opened):
-    from tests.membership.helpers import make_id
+    from tests.support.members import make_id
 
     with pytest.raises(DomainValidationError) as exc:
         services.appraisal_submit(

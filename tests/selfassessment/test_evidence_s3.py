@@ -8,7 +8,7 @@ import urllib.request
 from django.test import Client
 from graphql_relay import to_global_id
 
-from tests.selfassessment.helpers import PDF_BYTES, gql
+from tests.support.selfassessment import PDF_BYTES, gql
 
 UPLOAD = """
 mutation($p: ID!, $b64: String) {

@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 from graphql_relay import to_global_id
 
 from selfassessment.links import appraisal_token
-from tests.selfassessment.helpers import PDF_BYTES, PNG_BYTES, add_participant, gql, make_round
+from tests.support.selfassessment import PDF_BYTES, PNG_BYTES, add_participant, gql, make_round
 
 SELF_ASSESSMENTS = """
 { selfAssessments { participant roundName standardName branchId branchName status editable selfTotal

@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 
 from selfassessment import services
 from selfassessment.services import ScoreInput
-from tests.selfassessment.helpers import PDF_BYTES, PNG_BYTES, docx_bytes
+from tests.support.selfassessment import PDF_BYTES, PNG_BYTES, docx_bytes
 from unionhub.errors import DomainValidationError
 
 

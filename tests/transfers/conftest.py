@@ -10,22 +10,14 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from tests.factories import union_kwargs
-from tests.membership.helpers import member_kwargs
+from tests.support.members import member_kwargs
+from tests.support.users import make_user
 
 
 @pytest.fixture(autouse=True)
 def _public_schema_after():
     yield
     connection.set_schema_to_public()
-
-
-def make_user(username, role=None, **scope):
-    from accounts.models import RoleGrant, User
-
-    user = User.objects.create_user(username=username, password="x-unused-password-1")
-    if role is not None:
-        RoleGrant.objects.create(user=user, role=role, **scope)
-    return user
 
 
 @pytest.fixture

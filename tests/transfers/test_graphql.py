@@ -9,7 +9,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 from graphql_relay import to_global_id
 
-from tests.membership.helpers import make_id
+from tests.support.members import make_id
 
 PUBLIC_HOST = "testserver"
 

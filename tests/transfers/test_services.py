@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tests.membership.helpers import make_id
+from tests.support.members import make_id
 from unionhub.errors import DomainValidationError
 
 

@@ -289,7 +289,7 @@ def test_joining_form_on_a_phone(site, browser):
         shot(tab, "join-phone-errors")
         assert "姓名" in tab.locator(".errors").first.inner_text() or tab.locator(".errors").count() >= 3
 
-        from tests.membership.helpers import make_id
+        from tests.support.members import make_id
 
         tab.get_by_label("姓名", exact=True).fill("周敏")
         tab.get_by_label("身份证号码", exact=True).fill(make_id(female=True))

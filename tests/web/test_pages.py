@@ -10,7 +10,7 @@ import re
 import pytest
 from django.test import Client
 
-from tests.graphql.helpers import PUBLIC_HOST, client_for, gid, union_client
+from tests.support.graphql import PUBLIC_HOST, client_for, gid, union_client
 
 # Fixed SQL budget per page: session, user, role grants and the page's own reads, none growing with the data (the
 # drive totals are one query for all running drives). django-tenants sends `SET search_path` before each
@@ -282,7 +282,7 @@ def test_import_page_uploads_and_offers_the_error_file(world, django_assert_max_
 
     from imports.models import ImportJob
     from imports.services import import_job_run
-    from tests.membership.helpers import make_id
+    from tests.support.members import make_id
 
     client = _client(world.u1_admin)
     host = world.host(world.u1.slug)
@@ -454,7 +454,7 @@ def test_data_quality_by_subunit(world):
 def test_model_workers_registry_and_due_items(world, django_assert_max_num_queries):
     from datetime import date, timedelta
 
-    from tests.modelworker_care.helpers import register_worker
+    from tests.support.modelworker_care import register_worker
 
     today = world.today
     # Awarded five years ago: the continuation term ends within the next 60 days.
@@ -532,7 +532,7 @@ def test_selfassessment_scores_evidence_and_submit(world, django_assert_max_num_
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from audit.models import AuditEntry
-    from tests.selfassessment.helpers import PDF_BYTES, add_participant, make_round
+    from tests.support.selfassessment import PDF_BYTES, add_participant, make_round
 
     settings.STORAGES = {
         **settings.STORAGES,

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from django.utils import timezone
 
 from tests.factories import union_kwargs
-from tests.membership.helpers import make_id
+from tests.support.members import make_id
 
 PASSWORD = "Web-ui-test-2026"
 _worlds = itertools.count(1)
@@ -26,7 +26,7 @@ def build_world(tag: str | None = None) -> SimpleNamespace:
     from membership.services import member_create
     from organisation.models import Branch
     from recruitment.services import application_submit
-    from tests.graphql.helpers import make_union
+    from tests.support.graphql import make_union
 
     tag = tag or f"w{next(_worlds)}"
     today = timezone.localdate()
@@ -86,7 +86,7 @@ def build_world(tag: str | None = None) -> SimpleNamespace:
         ],
         actor_id=fed_admin.pk,
     )
-    from tests.selfassessment.helpers import add_participant, make_round
+    from tests.support.selfassessment import add_participant, make_round
 
     home_participant = add_participant(make_round(county), u1)  # u1's 职工之家 in an open assessment round
     token = link_token(drive=drive, union_id=u1.pk)

@@ -21,3 +21,7 @@ def make_unions(county):
         return [union_provision(parent_node=county, **union_kwargs()) for _ in range(n)]
 
     return make
+
+
+# The broker and worker-process fixtures (shared with tests/reliability).
+from tests.support.workers import broker, workers  # noqa: E402, F401

@@ -4,7 +4,6 @@ closes it around every task otherwise: a 1,000-union fan-out would open 1,000 co
 import pytest
 
 from tests.workers.connection_tasks import backend_pid
-from tests.workers.test_worker_integration import broker, workers  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,7 +17,7 @@ def conn_max_age(request, monkeypatch):
 
 
 @pytest.fixture
-def worker(conn_max_age, workers):  # noqa: F811 (fixture)
+def worker(conn_max_age, workers):
     return workers("w1", concurrency=1, include="tests.workers.connection_tasks")
 
 

@@ -7,13 +7,12 @@ ends nothing more. Public tables only, whatever schema the message names.
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from assessment.services.titles import titles_expire as expire
 from jobs.celery_app import app
 
 
 @app.task(name="jobs.assessment.titles_expire")
 def titles_expire() -> int:
     """Titles valid until yesterday (or earlier, after a missed run) change to expired, with their live facts."""
-    from assessment.services.titles import titles_expire as expire
-
     with schema_context(get_public_schema_name()):
         return expire(on=timezone.localdate())

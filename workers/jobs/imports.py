@@ -4,14 +4,13 @@ runs correctly whichever schema the message names."""
 
 from django.db import IntegrityError
 
+from imports.services import BatchConflict, export_job_run, import_job_run
 from jobs.celery_app import TransientJobError, app
 
 
 @app.task(name="jobs.imports.import_job_run_task")
 def import_job_run_task(job_id: int) -> dict | None:
     """Run or resume an import job (idempotent: committed batches are skipped, a finished job is left alone)."""
-    from imports.services import BatchConflict, import_job_run
-
     try:
         job = import_job_run(job_id=job_id)
     except (IntegrityError, BatchConflict) as exc:
@@ -24,8 +23,6 @@ def import_job_run_task(job_id: int) -> dict | None:
 
 @app.task(name="jobs.imports.export_job_run_task")
 def export_job_run_task(job_id: int) -> dict | None:
-    from imports.services import export_job_run
-
     job = export_job_run(job_id=job_id)
     return None if job is None else {"status": job.status, "rows": job.row_count}
 

@@ -7,13 +7,13 @@ modelworker_care.reminders). They work on public tables only, whatever schema th
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from jobs.celery_app import app
+from modelworker_care.reminders import reminders_send
+from modelworker_care.services.terms import terms_end_run
 
 
 @app.task(name="jobs.modelworker_care.modelworker_terms_end")
 def modelworker_terms_end() -> int:
     """Workers whose continuation term ended yesterday (or earlier, after a missed run) change to ended."""
-    from modelworker_care.services.terms import terms_end_run
-
     with schema_context(get_public_schema_name()):
         return len(terms_end_run())
 
@@ -21,7 +21,5 @@ def modelworker_terms_end() -> int:
 @app.task(name="jobs.modelworker_care.modelworker_reminders_send")
 def modelworker_reminders_send() -> int:
     """Reminders due today (30 and 7 days before each due date and term end), each sent once."""
-    from modelworker_care.reminders import reminders_send
-
     with schema_context(get_public_schema_name()):
         return reminders_send()

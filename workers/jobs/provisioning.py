@@ -1,6 +1,10 @@
 """Provisioning tasks. GraphQL calls federations.services.union_register and then
 `enqueue_on_commit(union_schema_create_task, union.pk)`; the schema is built here, off the web request."""
 
+from django_tenants.utils import schema_context
+
+from federations.models import Union
+from federations.services import union_schema_create
 from jobs.celery_app import app
 
 
@@ -10,11 +14,6 @@ def union_schema_create_task(union_id: int) -> str | None:
 
     Returns the schema name, or None when the union no longer exists (registration rolled back or deleted).
     """
-    from django_tenants.utils import schema_context
-
-    from federations.models import Union
-    from federations.services import union_schema_create
-
     # The Union table lives in public, whatever schema the message header named.
     with schema_context("public"):
         union = Union.objects.filter(pk=union_id).first()

@@ -5,20 +5,21 @@ Beat runs `reminders_send_task` (hourly; each reminder is claimed once, so repea
 per delivery that is due). Each delivery attempt locks its row, so duplicate messages are no-ops.
 """
 
+from federations.models import FederationNode
 from jobs.celery_app import app
+from reporting.delivery import deliveries_due, deliveries_schedule, delivery_attempt
+from reporting.files import report_files_generate
+from reporting.reminders import reminders_send
+from rollup.models import ReportingPeriod
 
 
 @app.task(name="jobs.reporting.reminders_send_task")
 def reminders_send_task() -> int:
-    from reporting.reminders import reminders_send
-
     return reminders_send()
 
 
 @app.task(name="jobs.reporting.deliveries_dispatch_task")
 def deliveries_dispatch_task() -> dict:
-    from reporting.delivery import deliveries_due, deliveries_schedule
-
     scheduled = deliveries_schedule()
     due = deliveries_due()
     for delivery_id in due:
@@ -28,18 +29,12 @@ def deliveries_dispatch_task() -> dict:
 
 @app.task(name="jobs.reporting.delivery_attempt_task")
 def delivery_attempt_task(delivery_id: int) -> str | None:
-    from reporting.delivery import delivery_attempt
-
     delivery = delivery_attempt(delivery_id=delivery_id)
     return None if delivery is None else delivery.status
 
 
 @app.task(name="jobs.reporting.report_files_generate_task")
 def report_files_generate_task(node_id: int, period_id: int) -> list[str]:
-    from federations.models import FederationNode
-    from reporting.files import report_files_generate
-    from rollup.models import ReportingPeriod
-
     node = FederationNode.objects.get(pk=node_id)
     period = ReportingPeriod.objects.get(pk=period_id)
     return [row.key for row in report_files_generate(node=node, period=period)]

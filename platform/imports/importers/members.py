@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.access import Perm
+from membership.models import Member
 from membership.services import members_bulk_create
 from membership.validation import (
     MemberRowContext,
@@ -26,8 +27,10 @@ from membership.validation import (
     member_row_context,
     member_row_validate,
 )
+from organisation.selectors import branch_paths
 from people.identity import id_hash, parse_identity_number
 from people.models import PersonMembership
+from transfers.services import transfer_request_from_conflict
 from unionhub.errors import DomainValidationError
 
 from ..registry import CellError, Importer, RowOutcome, importer
@@ -148,8 +151,6 @@ class MemberImporter(Importer):
         }
 
     def _request_transfer(self, row: dict, ctx: MemberImportContext) -> RowOutcome:
-        from transfers.services import transfer_request_from_conflict
-
         try:
             with transaction.atomic():  # a savepoint: a refused request leaves the rest of the batch intact
                 transfer_request_from_conflict(
@@ -168,9 +169,6 @@ class MemberImporter(Importer):
         return RowOutcome(reason=transfer_reason(), transfer_requested=True)
 
     def export_rows(self, union):
-        from membership.models import Member
-        from organisation.selectors import branch_paths
-
         paths = branch_paths()
         labels = dict(Member._meta.get_field("employment_type").choices)
         members = Member.objects.order_by("id").values_list(

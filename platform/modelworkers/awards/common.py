@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from federations.models import NodeLevel
+from files.checks import file_check_upload
+from files.services import file_store
 from unionhub.errors import DomainValidationError, FieldError
 
 from ..models import (
@@ -56,9 +58,6 @@ def _choice(errors: list[FieldError], field: str, value, choices, label: str) ->
 
 def store_attachments(*, key_for, attachments: Iterable[AttachmentSpec], field: str = "attachments"):
     """Check and store uploads; [(StoredFile, label)]. `key_for(filename)` gives each file's key."""
-    from files.checks import file_check_upload
-    from files.services import file_store
-
     attachments = list(attachments or ())
     if len(attachments) > MAX_ATTACHMENTS:
         raise _error(field, "too_many", _("附件最多%(n)d个。") % {"n": MAX_ATTACHMENTS})

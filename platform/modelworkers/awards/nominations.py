@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from files.keys import tenant_file_key
+from membership.models import Member, MemberStatus
 from unionhub.errors import DomainValidationError, FieldError
 
 from ..models import (
@@ -30,8 +32,6 @@ from .common import AttachmentSpec, _choice, _text, _today, store_attachments
 
 
 def _active_member(union, member_id: int):
-    from membership.models import Member, MemberStatus
-
     with schema_context(union.schema_name):
         return Member.objects.filter(pk=member_id, status=MemberStatus.ACTIVE).first()
 
@@ -133,7 +133,6 @@ def nomination_submit(
                 )
         except IntegrityError:
             raise _error("member", "already_nominated", _("该会员已在本批次中被推荐。")) from None
-        from files.keys import tenant_file_key
 
         stored = store_attachments(
             key_for=lambda filename: tenant_file_key(

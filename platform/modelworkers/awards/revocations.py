@@ -8,9 +8,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from files.keys import federation_file_key
+from membership.models import Member, MemberStatus
 from people.identity import id_hash, parse_identity_number
 from unionhub.errors import DomainValidationError, FieldError
 
+from ..models import RevocationDocument, RevocationStatus
 from ..services import _error
 from .common import AttachmentSpec, store_attachments
 
@@ -20,10 +23,6 @@ from .common import AttachmentSpec, store_attachments
 def revocation_documents_store(*, revocation, documents: Iterable[AttachmentSpec]) -> list:
     """Check, store and attach supporting documents to an open revocation proposal (the awarding federation's
     files). Refused once the proposal is decided (the database refuses it too)."""
-    from files.keys import federation_file_key
-
-    from ..models import RevocationDocument, RevocationStatus
-
     if revocation.status != RevocationStatus.PROPOSED:
         raise _error("documents", "already_decided", _("撤销申请已处理，不能再添加材料。"))
     node_id = revocation.worker.awarding_node_id
@@ -47,8 +46,6 @@ def revocation_documents_store(*, revocation, documents: Iterable[AttachmentSpec
 
 def member_pk_by_number(*, union, id_number: str) -> int | None:
     """The id of the active member of `union` holding this identity number (validated and hashed), or None."""
-    from membership.models import Member, MemberStatus
-
     try:
         number = parse_identity_number(id_number).number
     except DomainValidationError as exc:

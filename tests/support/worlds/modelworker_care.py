@@ -40,7 +40,7 @@ CARE_VALUE_HINTS = {
 
 
 def _worker(*, node, union, name: str):
-    from tests.modelworker_care.helpers import register_worker
+    from tests.support.modelworker_care import register_worker
 
     # In continuation management this year and month (the walks' hints), whatever today is.
     return register_worker(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tenants.utils import schema_context
 
-from tests.membership.helpers import member_kwargs
+from tests.support.members import member_kwargs
 
 
 def membership_audit_objects(union) -> list[str]:

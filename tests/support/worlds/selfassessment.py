@@ -6,7 +6,7 @@ from __future__ import annotations
 from django_tenants.utils import schema_context
 from graphql_relay import to_global_id
 
-from tests.selfassessment.helpers import PDF_BYTES, PNG_BYTES, add_participant, make_round
+from tests.support.selfassessment import PDF_BYTES, PNG_BYTES, add_participant, make_round
 
 
 def _evidence(union, participant, name, content):
@@ -34,7 +34,7 @@ def selfassessment_audit_objects(union, *, county) -> tuple[list[str], dict]:
     from organisation.models import Branch
     from selfassessment.links import appraisal_token
     from selfassessment.services import ScoreInput, appraisal_open, self_scores_save
-    from tests.membership.helpers import make_id, member_kwargs
+    from tests.support.members import make_id, member_kwargs
 
     round_ = make_round(county, name="审计职工之家考核", appraisal_verification="sms")
     home = add_participant(round_, union)
@@ -105,7 +105,7 @@ def selfassessment_victim_objects(*, union, county) -> tuple[list[str], list[str
     from membership.services import member_create
     from selfassessment.links import appraisal_token
     from selfassessment.services import ScoreInput, appraisal_open, appraisal_submit, self_scores_save
-    from tests.membership.helpers import make_id, member_kwargs
+    from tests.support.members import make_id, member_kwargs
 
     round_ = make_round(county, name="受害县职工之家考核")
     home = add_participant(round_, union)

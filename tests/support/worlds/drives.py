@@ -46,7 +46,7 @@ def drive_audit_objects(union) -> tuple[list[str], str]:
     from drives.links import link_token
     from drives.services import TargetSpec
     from membership.services import member_create
-    from tests.membership.helpers import make_id, member_kwargs
+    from tests.support.members import make_id, member_kwargs
 
     edited = _running(
         owner_union=union, name="审计入会活动", targets=[TargetSpec(union=union, new_members=10)]
@@ -70,7 +70,7 @@ def drive_victim_objects(*, union, county) -> tuple[list[str], list[str]]:
     application there. Returns (global ids, strings only the victim's side may see)."""
     from drives.links import link_token
     from drives.services import TargetSpec
-    from tests.membership.helpers import make_id
+    from tests.support.members import make_id
 
     drive = _running(
         owner_node=county, name="受害县入会集中行动", targets=[TargetSpec(union=union, new_members=5)]

@@ -20,7 +20,7 @@ from django.db.migrations import operations as ops
 from django.db.migrations.loader import MigrationLoader
 
 from tests.factories import union_kwargs
-from tests.platform.test_provisioning import _catalog
+from tests.support.schemas import schema_catalog
 
 ADD_FIELD_AND_INDEX = """
     operations = [
@@ -152,17 +152,17 @@ def test_replayed_schemas_equal_schemas_migrated_by_django_tenants(county, tenan
     # Many schemas in one round trip.
     assert any(all(f'"{schema}"' in sql for schema in replayed) for sql in log.statements)
 
-    reference = _catalog(standard[0])
+    reference = schema_catalog(standard[0])
     assert "replay_rank" in reference["columns"] and "branch_replay_rank_idx" in reference["indexes"]
     assert "organisation_replaytag" in reference["relations"]
     assert "9999_replay_test" in reference["migrations"]
     for schema in [*replayed, standard[1], "union_template"]:
-        catalog = _catalog(schema)
+        catalog = schema_catalog(schema)
         for part in reference:
             assert catalog[part] == reference[part], (schema, part)
 
     # A union provisioned now is a copy of the migrated template, and nothing is stale any more.
-    assert _catalog(_provision(county, 1)[0]) == reference
+    assert schema_catalog(_provision(county, 1)[0]) == reference
     log = _migrate()
     assert not any(_entered_by_django_tenants(log, schema) for schema in replayed + standard)
 
@@ -192,7 +192,7 @@ def test_a_schema_that_fails_stops_nothing_else_and_is_retried(county, tenant_mi
         cursor.execute(f'ALTER TABLE "{broken}".organisation_branch DROP COLUMN replay_note')
     log = _migrate()
     assert recorded_fingerprint(broken) == code_fingerprint()
-    assert _catalog(broken) == _catalog(schemas[0])
+    assert schema_catalog(broken) == schema_catalog(schemas[0])
     assert not _entered_by_django_tenants(log, broken)  # retried by replay, not the per-schema path
 
 

@@ -6,17 +6,9 @@ from datetime import date
 
 import pytest
 
-from people.identity import (
-    check_character,
-    derived_dev_key,
-    id_decrypt,
-    id_encrypt,
-    id_hash,
-    id_reencrypt,
-    mask_id,
-    parse_identity_number,
-)
+from people.identity import check_character, id_decrypt, id_hash, mask_id, parse_identity_number, seal
 from unionhub.errors import DomainValidationError
+from unionhub.secrets import derived_dev_key, secret_encrypt, secret_reencrypt
 
 TODAY = date(2025, 6, 1)
 
@@ -128,9 +120,11 @@ def test_mask_hash_and_encryption():
     assert id_hash("11010519491231002X") == id_hash("11010519491231002X")
     assert id_hash("11010519491231002X") != id_hash("110105194912310021")
     assert len(id_hash("11010519491231002X")) == 64
-    token = id_encrypt("11010519491231002X")
-    assert "11010519491231002X" not in token
-    assert id_decrypt(token) == "11010519491231002X"
+    sealed = seal("11010519491231002X")
+    assert "11010519491231002X" not in repr(sealed)
+    assert id_decrypt(sealed.encrypted) == "11010519491231002X"
+    assert sealed.hash == id_hash("11010519491231002X")
+    assert (sealed.masked, sealed.last4) == ("110105********002X", "002X")
 
 
 def test_hash_is_keyed(settings):
@@ -144,14 +138,14 @@ def test_key_rotation_first_key_encrypts_all_decrypt(settings):
 
     old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.UNIONHUB_PII_ENCRYPTION_KEYS = [old_key]
-    old_token = id_encrypt("11010519491231002X")
+    old_token = seal("11010519491231002X").encrypted
     settings.UNIONHUB_PII_ENCRYPTION_KEYS = [new_key, old_key]
     assert id_decrypt(old_token) == "11010519491231002X"
-    rotated = id_reencrypt(old_token)
+    rotated = secret_reencrypt(old_token)
     settings.UNIONHUB_PII_ENCRYPTION_KEYS = [new_key]
     assert id_decrypt(rotated) == "11010519491231002X"
     with pytest.raises(InvalidToken):
         id_decrypt(old_token)
     # Without configured keys a key derived from SECRET_KEY is used (development).
     settings.UNIONHUB_PII_ENCRYPTION_KEYS = []
-    assert Fernet(derived_dev_key(settings.SECRET_KEY).encode()).decrypt(id_encrypt("x").encode()) == b"x"
+    assert Fernet(derived_dev_key(settings.SECRET_KEY).encode()).decrypt(secret_encrypt("x").encode()) == b"x"

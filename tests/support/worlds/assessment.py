@@ -250,3 +250,14 @@ def assessment_victim_objects(*, union, county) -> tuple[list[str], list[str]]:
         to_global_id("AssessmentObjection", objection.pk),
     ]
     return ids, [standard.name, open_round.name, done_round.name, "受害者台账缺页", "受害县公示批次异议"]
+
+
+def full_scores(standard, **overrides):
+    """Full marks on every non-bonus item (veto items 0), with overrides {code: Decimal}."""
+    from assessment.models import StandardItem
+
+    scores = {
+        item.code: item.max_points for item in StandardItem.objects.filter(standard=standard, bonus=False)
+    }
+    scores.update({code.replace("_", "."): value for code, value in overrides.items()})
+    return scores

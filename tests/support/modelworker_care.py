@@ -22,7 +22,7 @@ def register_worker(
 ):
     """A model worker entered in `node`'s registry through the registry's own service (history and facts)."""
     from modelworkers.awards.registry import modelworker_register
-    from tests.membership.helpers import make_id
+    from tests.support.members import make_id
 
     n = next(_people)
     return modelworker_register(

@@ -17,7 +17,7 @@ def _today() -> date:
 def _nominate(batch, union, *, name: str, deeds: str = "事迹材料"):
     from membership.services import member_create
     from modelworkers.awards.nominations import nomination_submit
-    from tests.membership.helpers import make_id, member_kwargs
+    from tests.support.members import make_id, member_kwargs
 
     member = member_create(union=union, **member_kwargs(name=name, id_number=make_id(area="330110")))
     nomination, _ = nomination_submit(
@@ -37,7 +37,7 @@ def _nominate(batch, union, *, name: str, deeds: str = "事迹材料"):
 
 def _register(node, union, *, name: str):
     from modelworkers.awards.registry import modelworker_register
-    from tests.membership.helpers import make_id
+    from tests.support.members import make_id
 
     today = _today()
     return modelworker_register(
@@ -81,7 +81,7 @@ def modelworkers_audit_objects(union, *, county) -> tuple[list[str], dict]:
     from modelworkers.awards.nominations import nomination_accept
     from modelworkers.awards.notices import notice_publish, objection_record
     from modelworkers.services import modelworker_transition, revocation_propose
-    from tests.membership.helpers import make_id, member_kwargs
+    from tests.support.members import make_id, member_kwargs
 
     today = _today()
     first = batch_create(
@@ -187,6 +187,6 @@ MODELWORKERS_VALUE_HINTS = {
 def _png_base64() -> str:
     import base64
 
-    from tests.files.samples import make_png
+    from tests.support.files import make_png
 
     return base64.b64encode(make_png()).decode()

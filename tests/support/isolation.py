@@ -28,8 +28,8 @@ from graphql import (
 from graphql_relay import to_global_id
 
 from tests.factories import credit_code, union_kwargs
-from tests.modelworker_care.worlds import CARE_VALUE_HINTS
-from tests.modelworkers.worlds import MODELWORKERS_VALUE_HINTS
+from tests.support.worlds.modelworker_care import CARE_VALUE_HINTS
+from tests.support.worlds.modelworkers import MODELWORKERS_VALUE_HINTS
 
 _probe_numbers = itertools.count(1)
 
@@ -76,7 +76,7 @@ VALUE_HINTS = {
     "fileBase64": lambda: base64.b64encode(
         f"名称,类型\n探针分会{next(_probe_numbers)},分会\n".encode()
     ).decode(),
-    # Self-assessment (selfassessment): an item code of the test standard (tests/selfassessment/helpers.py), a
+    # Self-assessment (selfassessment): an item code of the test standard (tests/support/selfassessment.py), a
     # PNG as evidence, and appraisal ratings within 1-5.
     "itemCode": lambda: "A1",
     "evidenceName": lambda: "佐证.png",
@@ -90,7 +90,7 @@ VALUE_HINTS = {
     "label": lambda: _probe_period_label(),
     "indicators": lambda: "members",
     # Assessment (assessment): a one-item 10-point standard without bonus (its item full-or-zero, mandatory,
-    # veto and spot-check at once is valid), the veto item of tests/assessment/worlds.py, a whole pool in fen.
+    # veto and spot-check at once is valid), the veto item of tests/support/worlds/assessment.py, a whole pool in fen.
     "standardCode": lambda: f"probe-standard-{next(_probe_numbers)}",
     "year": lambda: _this_year(),
     "unitTypes": lambda: "enterprise",
@@ -120,7 +120,7 @@ VALUE_HINTS = {
     # Model-worker registry: objections received today, attachments as a small PNG.
     **MODELWORKERS_VALUE_HINTS,
     # Reporting: deadlines within the walks' open reporting year 2027, the rule the audit union fails
-    # (tests/reporting/worlds.py), delivery settings of the higher-level union.
+    # (tests/support/worlds/reporting.py), delivery settings of the higher-level union.
     "dueOn": lambda: "2027-10-10",
     "ruleCode": lambda: "members_le_staff_retained",
     "emails": lambda: "tongji@probe.example.cn",
@@ -136,19 +136,19 @@ def _this_year() -> int:
 
 
 def _probe_period_label() -> str:
-    from tests.rollup.worlds import probe_period_label
+    from tests.support.worlds.rollup import probe_period_label
 
     return probe_period_label()
 
 
 def _probe_png() -> str:
-    from tests.selfassessment.helpers import PNG_BYTES
+    from tests.support.selfassessment import PNG_BYTES
 
     return base64.b64encode(PNG_BYTES).decode()
 
 
 def _probe_id_number() -> str:
-    from tests.membership.helpers import make_id
+    from tests.support.members import make_id
 
     return make_id(area="440305")
 
@@ -338,43 +338,43 @@ def build_admin_world(monkeypatch) -> dict:
         to_global_id("Union", union.pk),
         to_global_id("ApiToken", token.pk),
     ]
-    from tests.membership.worlds import membership_audit_objects
-    from tests.transfers.worlds import transfer_audit_objects
+    from tests.support.worlds.membership import membership_audit_objects
+    from tests.support.worlds.transfers import transfer_audit_objects
 
     ids += membership_audit_objects(union)
 
     ids += transfer_audit_objects(union, parent_node=county)
-    from tests.drives.worlds import drive_audit_objects
+    from tests.support.worlds.drives import drive_audit_objects
 
     drive_ids, join_token = drive_audit_objects(union)
     ids += drive_ids
     # joinByLink's token is a signed string, not an ID: hinted for this walk only.
     monkeypatch.setitem(VALUE_HINTS, "token", lambda: join_token)
-    from tests.selfassessment.worlds import selfassessment_audit_objects
+    from tests.support.worlds.selfassessment import selfassessment_audit_objects
 
     assessment_ids, assessment_hints = selfassessment_audit_objects(union, county=county)
     ids += assessment_ids
     for name, hint in assessment_hints.items():
         monkeypatch.setitem(VALUE_HINTS, name, hint)
-    from tests.assessment.worlds import assessment_audit_objects
+    from tests.support.worlds.assessment import assessment_audit_objects
 
     ids += assessment_audit_objects(union, county=county)
     # roundAddUnits needs a round id and a different (union) id; the walk passes one id to every ID argument.
     union_id = to_global_id("Union", union.pk)
     monkeypatch.setitem(VALUE_HINTS, "units", lambda: [{"union": union_id}])
-    from tests.reporting.worlds import reporting_audit_objects
+    from tests.support.worlds.reporting import reporting_audit_objects
 
     ids += reporting_audit_objects(union)
-    from tests.modelworker_care.worlds import care_audit_objects
+    from tests.support.worlds.modelworker_care import care_audit_objects
 
     ids += care_audit_objects(union, county=county)
-    from tests.modelworkers.worlds import modelworkers_audit_objects
+    from tests.support.worlds.modelworkers import modelworkers_audit_objects
 
     registry_ids, registry_hints = modelworkers_audit_objects(union, county=county)
     ids += registry_ids
     for name, hint in registry_hints.items():
         monkeypatch.setitem(VALUE_HINTS, name, hint)
-    from tests.rollup.worlds import rollup_audit_objects
+    from tests.support.worlds.rollup import rollup_audit_objects
 
     ids += rollup_audit_objects(union, county=county)
     # Union-scoped mutations run on the union's own host; federation ones on the public host.

@@ -1,6 +1,7 @@
 """Key rotation for identity numbers at rest: old-key data stays readable while both keys are configured, and the
 rotation command re-encrypts every table that keeps a number (members, join applications, transfer requests), so
-the old key can then be dropped. Rotation of members alone is proven in tests/membership/test_members.py."""
+the old key can then be dropped. Rotation of members alone is proven in tests/membership/test_members.py, of
+webhook secrets in tests/reporting/test_delivery.py."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from membership import services as members
-from people.identity import id_decrypt, id_encrypt, id_hash, mask_id
-from people.services import UndecryptableIdentity, encrypted_models, identity_reencrypt_union
+from people.identity import id_decrypt, seal
+from people.services import UndecryptableIdentity, encrypted_models, secrets_reencrypt_union
 from tests.factories import union_kwargs
-from tests.membership.helpers import make_id, member_kwargs
+from tests.support.members import make_id, member_kwargs
 
 
 @pytest.fixture
@@ -44,10 +45,10 @@ def stored_tokens(unions) -> dict[str, list[str]]:
     return tokens
 
 
-def test_every_table_with_an_encrypted_number_is_found():
+def test_every_table_with_an_encrypted_value_is_found():
     tenant, public = encrypted_models()
     assert {"membership.Member", "recruitment.Application"} <= {m._meta.label for m in tenant}
-    assert "transfers.TransferRequest" in {m._meta.label for m in public}
+    assert {"transfers.TransferRequest", "reporting.ReportRecipient"} <= {m._meta.label for m in public}
 
 
 def test_rotation_re_encrypts_members_applications_and_transfer_requests(unions, settings, capsys):
@@ -69,9 +70,7 @@ def test_rotation_re_encrypts_members_applications_and_transfer_requests(unions,
             phone="13800138000",
             employment_type="regular",
             id_kind="resident",
-            id_number_encrypted=id_encrypt(applicant),
-            id_number_masked=mask_id(applicant),
-            id_hash=id_hash(applicant),
+            **seal(applicant).fields(),
             consent_at=timezone.now(),
         )
     before = stored_tokens(unions)
@@ -84,8 +83,8 @@ def test_rotation_re_encrypts_members_applications_and_transfer_requests(unions,
     )
 
     # Step 2: rotate.
-    call_command("members_reencrypt")
-    assert "re-encrypted 4 identity numbers" in capsys.readouterr().out
+    call_command("secrets_reencrypt")
+    assert "re-encrypted 4 values" in capsys.readouterr().out
     after = stored_tokens(unions)
     assert all(a != b for kind in before for a, b in zip(before[kind], after[kind], strict=True))
 
@@ -105,5 +104,5 @@ def test_a_number_no_key_decrypts_stops_the_batch_and_names_the_row_not_the_numb
     members.member_create(union=first, **member_kwargs(id_number=number))
     settings.UNIONHUB_PII_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key was lost
     with pytest.raises(UndecryptableIdentity) as caught:
-        identity_reencrypt_union(first)
+        secrets_reencrypt_union(first)
     assert "membership.Member pk=" in str(caught.value) and number not in str(caught.value)

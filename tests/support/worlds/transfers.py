@@ -6,8 +6,8 @@ from __future__ import annotations
 from graphql_relay import to_global_id
 
 from tests.factories import union_kwargs
-from tests.isolation.harness import TRANSFER_PROBE_ID_NUMBER
-from tests.membership.helpers import make_id, member_kwargs
+from tests.support.isolation import TRANSFER_PROBE_ID_NUMBER
+from tests.support.members import make_id, member_kwargs
 
 
 def transfer_audit_objects(union, *, parent_node) -> list[str]:
