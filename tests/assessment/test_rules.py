@@ -27,7 +27,8 @@ from assessment.services.rounds import (
 )
 from federations.models import StaffCount
 from federations.services import staff_count_record, union_update_profile
-from tests.assessment.conftest import DECISION_NUMBER, complete_inspection, full_scores, to_notice
+from tests.assessment.conftest import DECISION_NUMBER, complete_inspection, to_notice
+from tests.support.worlds.assessment import full_scores
 from unionhub.errors import DomainValidationError
 
 

@@ -160,7 +160,7 @@ def test_a_member_added_by_hand_or_import_during_the_drive_in_its_unit_is_a_new_
     from drives.models import DriveProgress
     from membership.services import member_create, members_bulk_create
     from membership.validation import member_row_context, member_row_validate
-    from tests.membership.helpers import member_kwargs
+    from tests.support.members import member_kwargs
 
     def progress(union, branch_id=0):
         row = DriveProgress.objects.filter(drive=world.drive, union=union, branch_id=branch_id).first()

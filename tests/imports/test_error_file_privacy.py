@@ -13,9 +13,9 @@ from django.utils import timezone
 from graphql_relay import to_global_id
 
 from federations.middleware import forget_host
-from tests.graphql.helpers import grant, make_user, union_client
-from tests.imports.conftest import read_xlsx, xlsx_bytes
-from tests.membership.helpers import make_id
+from tests.support.graphql import grant, make_user, union_client
+from tests.support.imports import read_xlsx, xlsx_bytes
+from tests.support.members import make_id
 
 MEMBER_HEADER = ["姓名", "身份证号码", "手机号", "用工类型", "所在分会", "入会日期", "民族", "会员证号"]
 JOB = "query($id: ID!) { importJob(id: $id) { rejectedRows errorFileUrl } }"

@@ -147,7 +147,7 @@ def _build_world():
     ]
     victim_ids.append(str(victim_union.pk))
     # A pending 视为自动退会 proposal and an expulsion case of the victim union.
-    from tests.membership.worlds import membership_procedure_objects
+    from tests.support.worlds.membership import membership_procedure_objects
 
     victim_ids += membership_procedure_objects(victim_union, prefix="受害者")
 

@@ -17,7 +17,7 @@ from membership.withdrawal import (
     withdrawal_propose_run,
 )
 from people.models import PersonMembership
-from tests.membership.helpers import member_kwargs
+from tests.support.members import member_kwargs
 from unionhub.errors import DomainValidationError
 
 TODAY = date(2025, 3, 10)

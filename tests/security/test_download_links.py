@@ -19,7 +19,7 @@ from files.selectors import DOWNLOAD_SALT, SENT_OUTSIDE, file_download_url
 from files.services import file_store
 from tests.accounts.helpers import grant, make_user
 from tests.factories import union_kwargs
-from tests.files.conftest import local_storage  # noqa: F401
+from tests.support.storage import local_storage  # noqa: F401
 
 CONTENT = b"name,phone\n\xe5\xbc\xa0\xe4\xb8\x89,13800000000\n"
 

@@ -148,7 +148,7 @@ def union_api(tree):
     from federations.middleware import forget_host
     from federations.services import union_host, union_provision
     from tests.factories import union_kwargs
-    from tests.graphql.helpers import grant
+    from tests.support.graphql import grant
 
     union = union_provision(parent_node=tree.county_a, **union_kwargs())
     grant(tree.union_admin_a1, "union_admin", union=union)

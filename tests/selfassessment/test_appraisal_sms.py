@@ -14,8 +14,8 @@ from django_tenants.utils import schema_context
 
 from selfassessment import services
 from selfassessment.links import appraisal_token
-from tests.drives.helpers import PHONE_UA, csrf_token_from
-from tests.selfassessment.helpers import gql
+from tests.support.drives import PHONE_UA, csrf_token_from
+from tests.support.selfassessment import gql
 from unionhub.errors import DomainValidationError
 from unionhub.sms import LocmemSmsBackend
 
@@ -240,7 +240,7 @@ def test_the_page_and_the_api_send_and_check_the_code(sms_round, _sms_outbox):
 
 def test_the_organiser_chooses_the_mode_when_opening_a_round(world):
     from assessment.services.rounds import UnitRef, round_open
-    from tests.selfassessment.helpers import make_standard
+    from tests.support.selfassessment import make_standard
 
     common = {
         "organiser": world.county,
