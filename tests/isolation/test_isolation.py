@@ -506,6 +506,8 @@ UNEXERCISED_HELPERS: dict[str, str] = {
 SHIELDED_FAMILIES: dict[str, str] = {
     "recruitment.selectors": "applications are fetched on the union's host only, behind GraphQLContext.union_visible "
     "(whose control bites); only someone with a role on the victim union gets that far",
+    "selfassessment.selectors": "a union's self-assessment is answered on its own host only, behind "
+    "GraphQLContext.union_visible (api.selfassessment.types.participant_for / evidence_for)",
 }
 
 
@@ -545,3 +547,29 @@ def test_the_walk_fails_when_one_access_check_is_taken_away(world, family, monke
     assert leaks or changed, (
         f"without {family} the walk saw no leak and no write in {[c.label for c in cases]}"
     )
+
+
+def test_the_numeric_comparison_sees_figures_move(world, monkeypatch):
+    """Control for the double run: with Actor's checks taken away, some outsider query answers change when the
+    victim's members and staff count move (so identical answers above mean the figures were not reached)."""
+    helpers = [helper for helper in world["helpers"] if helper.family == "Actor"]
+    for helper in helpers:
+        differential.wrap_helper(
+            monkeypatch, helper, differential.without_check(helper, world["platform_admin"])
+        )
+    cases = [
+        case
+        for case in _reached_cases(world)
+        if case.kind == "query" and "Actor.union_filter" in case.helpers
+    ]
+    client = _prober_client(world, "other_federation_admin")
+    _, first = _walk(world, "other_federation_admin", cases, client)
+    _change_victim(world)
+    _, second = _walk(world, "other_federation_admin", cases, client)
+    strings = world["victim_strings"] + ["受害者新会员"]
+    figures_only = [
+        key
+        for key in first
+        if first[key] != second[key] and not any(text in first[key] + second[key] for text in strings)
+    ]
+    assert figures_only, "no answer without a victim string moved with the victim's figures"
