@@ -112,5 +112,9 @@ def calls_for_schema_mutations(ids):
         call
         for call in calls
         if call.kind == "mutation"
-        and (call.id_value is None or accepts_id(schema.graphql_schema, call.field, call.id_value))
+        and (
+            call.id_value is None
+            or call.id_value not in json.dumps(call.variables)  # the variant leaving optional ids out
+            or accepts_id(schema.graphql_schema, call.field, call.id_value)
+        )
     ]
