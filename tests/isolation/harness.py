@@ -18,7 +18,7 @@ names the operation and what is missing; supply it here or in differential.py:
 - a query filter value that matches the victim (enums and booleans need none: every value is tried):
   `differential.FILTER_HINTS["operationName.argName"] = value or lambda world: ...`;
 - an insider seed: the victim object the operation acts on (a new model) goes into the isolation world,
-  `_build_world` in tests/isolation/test_isolation.py (usually through the domain's tests/<app>/worlds.py
+  `build_world` in tests/isolation/world.py (usually through the domain's tests/<app>/worlds.py
   `*_victim_objects`, returning its global ids and the strings only the victim may see); the audit world's
   through `*_audit_objects` in `build_admin_world`;
 - an operation no insider can reach (a static catalogue, an anonymous form whose only credential is a signed link):
