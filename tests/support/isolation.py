@@ -1,8 +1,29 @@
-"""Walks the GraphQL schema and builds a call for every root query and mutation.
+"""Walks the GraphQL schema and builds calls for every root query and mutation.
 
 Nothing here names an operation: new fields are picked up as they are added. Arguments are filled with valid-looking
-values (so a missing permission check would let the call succeed and be caught), and every ID-typed argument is tried
-with each of the victim's global ids.
+values (so a missing permission check would let the call succeed and be caught). Two walks use it:
+
+- the audit and fuzz walks (`calls_for_schema`, `build_admin_world`): every mutation must succeed for the platform
+  admin with these values;
+- the isolation walk (tests/isolation/test_isolation.py with differential.py): every call an outsider sends must
+  first reach the victim when an insider sends it (differential by construction).
+
+Adding an operation: nothing to do when its arguments have obvious values. When a walk fails on it, the message
+names the operation and what is missing; supply it here or in differential.py:
+
+- a plain argument value (a name, a date, a code the service accepts): `VALUE_HINTS["argName"] = lambda: ...`
+  below (by argument or input-field name; a list value replaces the whole list);
+- which global-id type an ID argument takes, when its name does not tell ("parent", "unit", an `id` whose payload
+  returns no node): `differential.ID_TYPES["operationName.path.to.arg"] = ("TypeName",)`;
+- a query filter value that matches the victim (enums and booleans need none: every value is tried):
+  `differential.FILTER_HINTS["operationName.argName"] = value or lambda world: ...`;
+- an insider seed: the victim object the operation acts on (a new model) goes into the isolation world,
+  `build_world` in tests/isolation/world.py (usually through the domain's tests/<app>/worlds.py
+  `*_victim_objects`, returning its global ids and the strings only the victim may see); the audit world's
+  through `*_audit_objects` in `build_admin_world`;
+- an operation no insider can reach (a static catalogue, an anonymous form whose only credential is a signed link):
+  `differential.UNREACHABLE["operationName"]` (or "operationName [id path]" / "[filter name]" for one variant)
+  with a one-line reason; reviewers keep that list short.
 """
 
 from __future__ import annotations
@@ -183,6 +204,7 @@ class Call:
     field: str
     document: str
     variables: dict
+    id_value: str | None = None  # the id every ID argument carries (None: the field takes none)
 
 
 def _literal_value(type_, name: str, id_value: str | None, depth: int = 0, optional_ids: bool = True):
@@ -286,7 +308,7 @@ def _build(kind: str, field_name: str, field, id_value: str | None, optional_ids
             continue
         variables[arg_name] = _literal_value(arg.type, arg_name, id_value, optional_ids=optional_ids)
     document = operation_document(kind, field_name, field, list(variables))
-    return Call(kind=kind, field=field_name, document=document, variables=variables)
+    return Call(kind=kind, field=field_name, document=document, variables=variables, id_value=id_value)
 
 
 def calls_for_schema(
