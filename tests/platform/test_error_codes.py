@@ -116,3 +116,13 @@ def test_the_api_enum_is_the_registry():
     assert set(enum.values) == set(ERROR_CODES)
     assert enum.values["not_found"].description.startswith("[common] ")
     assert str(schema.graphql_schema.get_type("Error").fields["code"].type) == "ErrorCode!"
+
+
+def test_an_undeclared_code_still_answers_with_the_message(caplog):
+    # A bug (a code missing from the registry) must not turn a typed error into a failed request.
+    from api.core.errors import Error
+
+    undeclared = Error(field="name", code="no_such_code", message="请填写名称。")
+    assert Error.resolve_code(undeclared, None) == "invalid"
+    assert "no_such_code" in caplog.text
+    assert Error.resolve_code(Error(field=None, code="not_found", message="m"), None) == "not_found"
