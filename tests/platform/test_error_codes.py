@@ -2,7 +2,7 @@
 exposes exactly the declared codes as the `ErrorCode` enum.
 
 The scan reads the source (AST): FieldError / DomainValidationError.single / the apps' `_error` helpers and Error(...)
-with a literal code (second positional argument of an *error* call, or `code=`), and `code = "..."` class attributes of
+with a literal code (second positional argument of an *error* call, the first of a two-argument one, or `code=`), and `code = "..."` class attributes of
 exceptions (AccessDenied, ServiceUnavailable)."""
 
 from __future__ import annotations
@@ -50,11 +50,12 @@ def codes_in(tree: ast.AST):
                     yield code, node.lineno
             name = _call_name(node.func)
             if (
-                ("rror" in name or name == "single")
-                and len(node.args) >= 2
-                and (code := _literal(node.args[1]))
-            ):
-                yield code, node.lineno
+                "rror" in name and name != "add_error"
+            ) or name == "single":  # add_error: Django forms (field, message)
+                if len(node.args) >= 2 and (code := _literal(node.args[1])):
+                    yield code, node.lineno  # (field, code, message)
+                elif len(node.args) == 2 and (code := _literal(node.args[0])):
+                    yield code, node.lineno  # (code, message): files.checks, people.identity
         elif isinstance(node, ast.ClassDef):
             for statement in node.body:
                 if (
@@ -95,10 +96,11 @@ def test_the_scan_finds_codes_in_every_form():
         "raise DomainValidationError.single('f', 'one', 'm')\n"
         "errors.append(FieldError('f', 'two', 'm'))\n"
         "raise _error('f', 'three', 'm')\n"
+        "raise _error('six', _('消息'))\n"
         "Error(field=None, code='four', message='m')\n"
         "class Refused(Exception):\n    code = 'five'\n"
     )
-    assert sorted(code for code, _ in codes_in(sample)) == ["five", "four", "one", "three", "two"]
+    assert sorted(code for code, _ in codes_in(sample)) == ["five", "four", "one", "six", "three", "two"]
     assert len(_raised()) > 100
 
 
