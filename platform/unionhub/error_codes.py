@@ -12,6 +12,14 @@ from dataclasses import dataclass
 
 DOMAIN_CODES: dict[str, dict[str, str]] = {
     "common": {
+        "outside_notice": "The date lies outside the 公示 (public notice) period.",
+        "objections_open": "Objections received during the 公示 (public notice) are not all resolved.",
+        "notice_running": "The 公示 (public notice) period has not ended yet.",
+        "batch_not_supported": "A request body holding a batch of operations; send one operation per request.",
+        "invalid_json": "The request body is not valid JSON (or nests too deeply).",
+        "invalid_request": "The request is not a GraphQL request (no query, wrong content type).",
+        "invalid_variables": "The variables are not a JSON object (or nest too deeply).",
+        "query_too_long": "An anonymous query is longer than allowed; sign in or send a shorter query.",
         # Input shape, shared by every domain.
         "required": "A required value is missing.",
         "invalid": "The value is not valid (format, range or kind); the message says which rule it breaks.",
@@ -64,6 +72,14 @@ DOMAIN_CODES: dict[str, dict[str, str]] = {
         "not_allowed": "The role cannot be granted this way (e.g. a platform role on one organisation).",
     },
     "assessment": {
+        "after_inspection": "The reference date lies after the inspection deadline.",
+        "both": "An item is given an inspection score and accepted as self-scored at once; choose one.",
+        "no_self_score": "The item has no self score to accept.",
+        "not_higher": "A title recorded from another body must come from a higher level than the recording node.",
+        "not_other_body": "The awarding body named is this node itself; record its own titles by awarding them.",
+        "not_in_notice": "The round is not in its 公示 (notice) period.",
+        "not_inspected": "Not every item of every participant is inspected or accepted as self-scored.",
+        "staff_unverified": "A participant's staff count is not verified by the inspecting federation.",
         "allocated": "The round's funding is already allocated.",
         "branch_not_found": "The union has no branch with this id.",
         "branches_not_allowed": "The standard does not apply to branches (职工小家).",
@@ -96,6 +112,8 @@ DOMAIN_CODES: dict[str, dict[str, str]] = {
         "outside_scope": "The union is outside the drive's scope.",
     },
     "federations": {
+        "control_character": "A name holds control or format characters (line breaks, direction overrides).",
+        "formula_start": "A name starts with = + - or @ (it would be read as a spreadsheet formula).",
         "duplicate_domain": "The domain is already in use.",
         "exceeds_staff": "More female staff than staff.",
         "invalid_division_code": "Not a valid administrative division code.",
@@ -120,6 +138,11 @@ DOMAIN_CODES: dict[str, dict[str, str]] = {
         "unknown_kind": "Not a supported import or export kind.",
     },
     "membership": {
+        "case_open": "An expulsion case is already open for this member.",
+        "decided": "The automatic-withdrawal proposal was already confirmed or dismissed.",
+        "paid_since": "The member paid dues after the proposal was made; the proposal no longer holds.",
+        "procedure_required": "This status change needs its own procedure (视为自动退会 or 开除会籍 steps).",
+        "wrong_step": "The expulsion case is not at the step this action belongs to.",
         "active_elsewhere": "The person is an active member of another union: a transfer is needed.",
         "ambiguous": "Several branches or groups have this name: give the full path.",
         "duplicate_in_file": "The identity number or card number appears twice in the file.",
@@ -168,11 +191,8 @@ DOMAIN_CODES: dict[str, dict[str, str]] = {
         "not_on_notice": "The nominee is not on the public notice.",
         "not_passed": "The workers' congress did not pass the nomination (votes for not above half).",
         "not_subset": "The counted categories must be within the base categories.",
-        "notice_running": "The notice period has not ended.",
-        "objections_open": "Objections received during the notice are not all resolved.",
         "out_of_range": "The number is outside the allowed range.",
         "outside_node": "The union is outside the awarding federation's jurisdiction or the batch's scope.",
-        "outside_notice": "Objections are raised within the notice period.",
         "places_exceeded": "The awards would exceed the batch's places.",
         "quota_broken": "The awards would break a category quota.",
         "revocation_open": "A revocation is already waiting for approval.",
@@ -222,6 +242,9 @@ DOMAIN_CODES: dict[str, dict[str, str]] = {
         "unknown": "Not a known statistical indicator.",
     },
     "selfassessment": {
+        "invalid_code": "The SMS code is wrong or has expired.",
+        "no_phone": "The member has no mobile number on record to send a code to.",
+        "not_needed": "This round does not verify respondents by SMS code.",
         "already_open": "The member appraisal is already open.",
         "already_responded": "This member has already answered the appraisal.",
         "evidence_required": "Items need evidence before the self-assessment is submitted.",
