@@ -62,6 +62,11 @@ ID_TYPES: dict[str, tuple[str, ...]] = {
     "selfAssessmentEvidenceDelete.id": ("SelfAssessmentEvidence",),
     "branchDelete.id": ("Branch",),
     "apiTokenRevoke.id": ("ApiToken",),
+    "withdrawalProposalDecide.proposal": ("WithdrawalProposal",),
+    "expulsionDecide.case": ("ExpulsionCase",),
+    "expulsionFile.case": ("ExpulsionCase",),
+    # The 职工之家 公示 objection, not the model-worker registry's "Objection".
+    "assessmentObjectionResolve.objection": ("AssessmentObjection",),
 }
 
 # Values for query filters that match the victim, by "operation.argument" or argument name (enum filters need
@@ -69,7 +74,8 @@ ID_TYPES: dict[str, tuple[str, ...]] = {
 FILTER_HINTS: dict[str, object] = {
     "days": 366,
     "depth": 1,
-    "arrearsMonths": 0,
+    # The victim's members never paid dues: a month behind matches them (0 is refused, the range is 1..1200).
+    "arrearsMonths": 1,
     "since": "2000-01-01T00:00:00+08:00",
     "year": lambda world: world["filter_values"]["year"],
     "search": lambda world: world["filter_values"]["search"],
@@ -87,6 +93,7 @@ UNREACHABLE: dict[str, str] = {
     "indicators": "the static indicator catalogue: no tenant data to reach",
     "apiTokenCreate": "creates a token for the caller only; no argument names another tenant",
     "appraisalSubmit": "anonymous form whose only credential is a signed link (forgery: tests/selfassessment)",
+    "appraisalCodeSend": "anonymous form whose only credential is a signed link, checked as appraisalSubmit's",
     "joinByLink": "anonymous form whose only credential is a signed link (forgery: tests/drives)",
     "transferRequest": "the destination asks for a person active elsewhere; cross-union cases: tests/transfers",
     "federationNodeCreate [no id]": "a node without a parent is refused for everyone (roots come from setup)",
