@@ -74,7 +74,7 @@ def fill_union(union, *, start: int, count: int, batch: int = 1000) -> float:
     """Write `count` members into `union` through the importer interface; returns seconds."""
     from django_tenants.utils import schema_context
 
-    from membership.services import members_bulk_create
+    from membership.bulk import members_bulk_create
     from membership.validation import member_row_context, member_row_validate
     from organisation.models import Branch
     from organisation.services import branch_create

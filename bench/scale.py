@@ -14,7 +14,7 @@ What it builds, as the domains write it (live facts maintained by the services t
   * `unions` unions spread over the townships, each a provisioned tenant (federations.services.union_provision:
     rows plus a schema cloned from the template, ~30 ms), with staff counts;
   * in each union five branches (one a group under a workshop) and `members_per_union` members written through
-    the importer's fast path (membership.validation.member_row_validate + services.members_bulk_create: COPY,
+    the importer's fast path (membership.validation.member_row_validate + membership.bulk.members_bulk_create: COPY,
     status history, person index and live facts in a few statements), identity numbers valid (GB 11643);
   * two membership drives of the county with targets for the unions;
   * a published (finished) 职工之家 round on the 100+3-point Fujian sheet over every union: self-assessments,
@@ -236,8 +236,9 @@ def _members(county, unions, members_per_union: int, seed: int, created: dict, l
     from django.db import transaction
     from django_tenants.utils import schema_context
 
+    from membership.bulk import members_bulk_create
     from membership.models import Member
-    from membership.services import facts_recount_union, members_bulk_create
+    from membership.services import facts_recount_union
     from membership.validation import member_row_context, member_row_validate
     from organisation.models import Branch
     from organisation.services import branch_create

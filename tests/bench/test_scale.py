@@ -102,9 +102,9 @@ def test_build_county_writes_a_usable_county_and_reuses_it(db):
 
 
 def test_build_county_tops_up_an_interrupted_run(db, monkeypatch):
-    import membership.services
+    import membership.bulk
 
-    real_bulk_create = membership.services.members_bulk_create
+    real_bulk_create = membership.bulk.members_bulk_create
     calls = []
 
     def stop_at_second_union(**kwargs):
@@ -113,11 +113,11 @@ def test_build_county_tops_up_an_interrupted_run(db, monkeypatch):
             raise KeyboardInterrupt  # the run is stopped while writing the second union's members
         return real_bulk_create(**kwargs)
 
-    monkeypatch.setattr(membership.services, "members_bulk_create", stop_at_second_union)
+    monkeypatch.setattr(membership.bulk, "members_bulk_create", stop_at_second_union)
     with pytest.raises(KeyboardInterrupt):
         build_county(2, 10, townships=1, name="续建规模县", union_admins=1, log=_quiet)
     assert not Round.objects.filter(organiser__name="续建规模县总工会").exists()
-    monkeypatch.setattr(membership.services, "members_bulk_create", real_bulk_create)
+    monkeypatch.setattr(membership.bulk, "members_bulk_create", real_bulk_create)
 
     county = build_county(2, 10, townships=1, name="续建规模县", union_admins=1, log=_quiet)
 

@@ -158,7 +158,8 @@ def test_a_member_added_by_hand_or_import_during_the_drive_in_its_unit_is_a_new_
     from datetime import timedelta
 
     from drives.models import DriveProgress
-    from membership.services import member_create, members_bulk_create
+    from membership.bulk import members_bulk_create
+    from membership.services import member_create
     from membership.validation import member_row_context, member_row_validate
     from tests.support.members import member_kwargs
 

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from membership import services
+from membership import bulk, services
 from membership.facts import facts_count_union
 from membership.models import Member, MemberStatusChange
 from membership.validation import member_row_context, member_row_validate
@@ -76,7 +76,7 @@ def test_rows_are_checked_without_a_query_per_row(union, other_union):
     assert clean0["phone"] == "13912345678" and "id_hash" in clean0
     assert clean9["branch_id"] == top.pk
 
-    created = services.members_bulk_create(union=union, rows=[clean0, clean9], actor_id=5)
+    created = bulk.members_bulk_create(union=union, rows=[clean0, clean9], actor_id=5)
     assert len(created) == 2
     with schema_context(union.schema_name):
         assert Member.objects.count() == 3
@@ -94,7 +94,7 @@ def test_bulk_create_refuses_the_whole_batch_when_a_person_was_claimed_meanwhile
         clean = [member_row_validate(row(id_number=n), union=union, context=context)[0] for n in numbers]
     services.member_create(union=other_union, **member_kwargs(id_number=numbers[1]))
     try:
-        services.members_bulk_create(union=union, rows=clean)
+        bulk.members_bulk_create(union=union, rows=clean)
     except services.DomainValidationError as exc:
         assert [(e.field, e.code) for e in exc.errors] == [("rows.1.id_number", "active_elsewhere")]
     else:
@@ -112,7 +112,7 @@ def test_bulk_create_uses_a_fixed_number_of_statements(union):
         for size in (20, 200):
             rows = [member_row_validate(row(), union=union, context=context)[0] for _ in range(size)]
             with CaptureQueriesContext(connection) as captured:
-                services.members_bulk_create(union=union, rows=rows)
+                bulk.members_bulk_create(union=union, rows=rows)
             statements.append(len(captured.captured_queries))
     assert statements[0] == statements[1] <= 20
     assert facts_for_union(union=union)[(0, "members", "")] == 220

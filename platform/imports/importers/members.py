@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.access import Perm
+from membership.bulk import members_bulk_create
 from membership.models import Member
-from membership.services import members_bulk_create
 from membership.validation import (
     MemberRowContext,
     employment_type_code,
